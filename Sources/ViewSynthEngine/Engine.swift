@@ -1,0 +1,1 @@
+// The neural-network engine (issue #5) lives here.

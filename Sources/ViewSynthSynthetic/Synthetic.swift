@@ -1,0 +1,2 @@
+// Procedural scenes (issue #3) live here.
+import ViewSynthCore

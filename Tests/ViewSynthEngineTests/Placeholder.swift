@@ -1,0 +1,1 @@
+// Tests for ViewSynthEngine land with its issue.

@@ -1,0 +1,1 @@
+// Tests for ViewSynthSynthetic land with its issue.
