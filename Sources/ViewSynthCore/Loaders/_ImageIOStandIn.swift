@@ -11,8 +11,7 @@ public enum AtomicFile {
             .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
         do {
             try data.write(to: tmp)
-            if FileManager.default.fileExists(atPath: url.path) { _ = try FileManager.default.replaceItemAt(url, withItemAt: tmp) }
-            else { try FileManager.default.moveItem(at: tmp, to: url) }
+            guard rename(tmp.path, url.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
         } catch {
             try? FileManager.default.removeItem(at: tmp)
             throw ViewSynthError(url, expected: "a writable file", found: "\(error.localizedDescription)")
