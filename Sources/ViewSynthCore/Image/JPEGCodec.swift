@@ -26,6 +26,13 @@ enum JPEGCodec {
         guard tjDecompressHeader3(tj, src, UInt(bytes.count), &w, &h, &subsamp, &colorspace) == 0 else {
             throw failure(tj, path: path, bytes: bytes.count)
         }
+        if w <= 0 || h <= 0 {
+            // libjpeg stops at the end of the data and reports a tables-only stream: no frame header at all.
+            let endsWithEOI = bytes.count >= 4 && bytes[bytes.count - 2] == 0xFF && bytes[bytes.count - 1] == 0xD9
+            throw ViewSynthError(path, expected: "a PNG or JPEG image",
+                                 found: endsWithEOI ? "a JPEG datastream without an image (tables only, \(bytes.count) bytes)"
+                                     : "truncated JPEG data (\(bytes.count) bytes): no frame header before the end")
+        }
         let channels: Int
         let pixelFormat: Int32
         switch colorspace {
