@@ -75,14 +75,14 @@ public enum ImageIO {
 
     /// Width and height from in-memory PNG or JPEG bytes, header only.
     public static func decodeSize(_ data: Data, path: String) throws -> (width: Int, height: Int) {
-        let bytes = [UInt8](data)
-        switch format(of: bytes) {
-        case .png: return try PNGCodec.size(header: Array(bytes.prefix(24)), path: path)
+        let start = data.startIndex
+        switch format(of: data) {
+        case .png: return try PNGCodec.size(header: [UInt8](data.prefix(24)), path: path)
         case .jpeg:
             return try JPEGCodec.size(path: path) { offset, count in
-                offset >= bytes.count ? [] : Array(bytes[offset..<min(bytes.count, offset + count)])
+                offset >= data.count ? [] : [UInt8](data[(start + offset)..<(start + min(data.count, offset + count))])
             }
-        case nil: throw ViewSynthError(path, expected: expectedImage, found: describeContent(bytes))
+        case nil: throw ViewSynthError(path, expected: expectedImage, found: describeContent(data))
         }
     }
 

@@ -17,8 +17,8 @@ import Foundation
 enum PNGCodec {
     static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
-    /// Upper bound on decoded samples (width × height × channels), against absurd headers: 2^31.
-    static let maxSamples = 1 << 31
+    /// Upper bound on decoded samples (width × height × channels), against absurd headers: 2^28 (1 GiB of floats).
+    static let maxSamples = 1 << 28
 
     // MARK: Decoding
 
