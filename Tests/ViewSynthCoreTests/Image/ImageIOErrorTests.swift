@@ -154,4 +154,18 @@ struct ImageIOErrorTests {
         }
         #expect(folder.contents() == ["not-a-folder"])
     }
+
+    @Test func failedEncodeLeavesExistingFileIntact() throws {
+        let folder = ScratchFolder()
+        defer { folder.remove() }
+        let url = folder.file("keep.png")
+        let original = testPattern(width: 3, height: 2, channels: 3)
+        try ImageIO.writePNG(original, to: url)
+        let before = try Data(contentsOf: url)
+        #expect(throws: ViewSynthError.self) { try ImageIO.writePNG(Image(width: 0, height: 0, channels: 3), to: url) }
+        #expect(throws: ViewSynthError.self) { try ImageIO.writeJPEG(original, to: url, quality: 0) }
+        #expect(throws: ViewSynthError.self) { try ImageIO.writePNG16(gray: [1], width: 2, height: 2, to: url) }
+        #expect(try Data(contentsOf: url) == before)
+        #expect(folder.contents() == ["keep.png"])
+    }
 }
