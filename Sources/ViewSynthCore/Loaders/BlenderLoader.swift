@@ -31,7 +31,7 @@ enum BlenderLoader {
             frames.map { f in
                 if let i = indexOf[f.imageURL.path] { return i }
                 indexOf[f.imageURL.path] = views.count
-                views.append(View(name: f.name, imageURL: f.imageURL, camera: f.camera, distortion: f.distortion))
+                views.append(View(name: f.name, imageURL: f.imageURL, camera: f.camera, distortion: f.distortion, maskURL: f.maskURL))
                 return views.count - 1
             }
         }

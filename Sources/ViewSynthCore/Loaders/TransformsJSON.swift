@@ -10,6 +10,7 @@
 //                   anything else (OPENCV_FISHEYE, EQUIRECTANGULAR, …) or is_fisheye = true is refused
 //   k1 k2 k3 p1 p2  OpenCV distortion (normalised coordinates); k4 must be 0
 // file_path is relative to the JSON's folder; ".png" is appended only when it has no extension.
+// mask_path (nerfstudio, optional) is relative to the JSON's folder and must exist.
 // transform_matrix is camera-to-world (4 × 4 or 3 × 4 rows) with OpenGL camera axes (x right, y up, z back).
 
 import Foundation
@@ -20,6 +21,7 @@ struct TransformsJSON {
         var imageURL: URL
         var camera: Camera
         var distortion: Distortion?
+        var maskURL: URL?
     }
 
     let url: URL
@@ -142,7 +144,16 @@ struct TransformsJSON {
             let k = Intrinsics(fx: fx, fy: fy, cx: cx, cy: cy, width: w, height: h)
             var name = img.path
             if name.hasPrefix(rootPath) { name = String(name.dropFirst(rootPath.count)) }
-            out.append(Frame(name: name, imageURL: img, camera: Camera(intrinsics: k, worldFromCamera: pose), distortion: dist))
+            var mask: URL?
+            if let mp = fr["mask_path"] as? String {
+                let m = url.deletingLastPathComponent().appendingPathComponent(mp).standardizedFileURL
+                guard FileManager.default.fileExists(atPath: m.path) else {
+                    throw ViewSynthError(m, expected: "the mask image of \(what)", found: "no such file")
+                }
+                mask = m
+            }
+            out.append(Frame(name: name, imageURL: img, camera: Camera(intrinsics: k, worldFromCamera: pose),
+                             distortion: dist, maskURL: mask))
         }
         return out
     }

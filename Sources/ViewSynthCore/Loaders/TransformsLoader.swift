@@ -14,7 +14,7 @@ enum TransformsLoader {
     static func load(_ dir: URL, options: SceneLoader.Options) throws -> Scene {
         let doc = try TransformsJSON(dir.appendingPathComponent("transforms.json"))
         let frames = try doc.frames(sceneRoot: dir)
-        let views = frames.map { View(name: $0.name, imageURL: $0.imageURL, camera: $0.camera, distortion: $0.distortion) }
+        let views = frames.map { View(name: $0.name, imageURL: $0.imageURL, camera: $0.camera, distortion: $0.distortion, maskURL: $0.maskURL) }
         var indexOf: [String: Int] = [:]
         for (i, v) in views.enumerated() { indexOf[v.imageURL.path] = i }
 
