@@ -4,7 +4,7 @@
 //   * From points (COLMAP points3D): for every view, the depths of the points that lie in front of it and
 //     project inside its image; take that view's 1st and 99th percentile. near = 0.9 · min over views of the
 //     1st percentiles, far = 1.1 · max over views of the 99th percentiles. Views seeing fewer than 10 points
-//     are skipped; if none remain the camera-spread rule is used.
+//     are skipped; if none remain the camera-spread rule is used. Large point sets are thinned to ~50 000.
 //   * From camera spread, cameras that converge (see `convergence`): let p be the least-squares meeting point
 //     of the optical axes, d_i the depth of p in camera i, and r = ½·min d_i (the content is assumed to fit in
 //     a ball of radius r around p). near = min d_i − r, far = max d_i + r. For the NeRF-synthetic scenes
@@ -72,7 +72,10 @@ public enum Bounds {
     }
 
     /// Bounds from 3D points (rules in the file header); nil when no view sees ≥ 10 points.
+    /// More than 50 000 points are thinned by a fixed stride first (deterministic).
     public static func fromPoints(_ points: [Vec3], cameras: [Camera]) -> (near: Double, far: Double)? {
+        let stride = max(1, points.count / 50_000)
+        let points = stride == 1 ? points : Swift.stride(from: 0, to: points.count, by: stride).map { points[$0] }
         var lo = Double.infinity, hi = 0.0
         var depths: [Double] = []
         depths.reserveCapacity(points.count)

@@ -8,6 +8,9 @@
 //   * keeps world units (the scene is never rescaled or recentred);
 //   * fills near/far from the files when they say, else from COLMAP points, else from camera spread (Bounds.swift).
 //
+// View.name: the image path relative to the scene root for the JSON formats ("train/r_0.png"), the file name
+// for LLFF, COLMAP's image name for COLMAP.
+//
 // Hold-out (test) views: LLFF and COLMAP: every `holdoutEvery`-th image in sorted name order starting at 0;
 // Blender: transforms_test.json; instant-ngp/nerfstudio: a named split if any, else every `holdoutEvery`-th frame.
 

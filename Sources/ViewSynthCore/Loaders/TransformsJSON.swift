@@ -35,7 +35,8 @@ struct TransformsJSON {
         }
         let obj: Any
         do { obj = try JSONSerialization.jsonObject(with: data) } catch {
-            throw ViewSynthError(url, expected: "valid JSON", found: "a parse error (\(error.localizedDescription))")
+            let reason = error.localizedDescription.split(whereSeparator: \.isNewline).first.map(String.init) ?? "unknown"
+            throw ViewSynthError(url, expected: "valid JSON", found: "a parse error (\(reason))")
         }
         guard let dict = obj as? [String: Any] else {
             throw ViewSynthError(url, expected: "a JSON object", found: "\(type(of: obj))")
