@@ -39,7 +39,7 @@ public struct Ray: Equatable, Sendable {
         depth / dot(direction, forward)
     }
 
-    /// The same ray in another frame: `aFromB.transform(rayInB)`.
+    /// The same ray expressed in frame a, given `aFromB` and this ray in frame b.
     @inlinable public func transformed(by aFromB: Rigid3) -> Ray {
         Ray(origin: aFromB.apply(origin), unitDirection: aFromB.applyDirection(direction))
     }

@@ -12,7 +12,8 @@ use_sample_covariance=False, channel_axis=-1), which equals tf.image.ssim's defa
 Gaussian radius is int(3.5*1.5 + 0.5) = 5, so the window is 11x11 (asserted below), and skimage crops
 (win_size-1)//2 = 5 pixels per side of the SSIM map before averaging, i.e. 'valid' filtering; per-channel means
 are averaged over channels. PSNR reference: 10*log10(1/MSE) on images clipped to [0, 1] (float64),
-cross-checked with skimage.metrics.peak_signal_noise_ratio(data_range=1).
+cross-checked with skimage.metrics.peak_signal_noise_ratio(data_range=1). The skimage SSIM values are also
+cross-checked against tf.image.ssim's formula written out in numpy (ssim_tf_definition).
 """
 import numpy as np
 from skimage.metrics import structural_similarity, peak_signal_noise_ratio
@@ -70,6 +71,25 @@ def psnr(a, b, gray=False):
     return value
 
 
+def ssim_tf_definition(a, b):
+    """Independent check of the skimage call: tf.image.ssim's formula written out with numpy ('valid' 11x11
+    separable Gaussian, population moments, mean per channel then over channels)."""
+    g = np.exp(-((np.arange(11) - 5.0) ** 2) / (2 * 1.5 ** 2))
+    g /= g.sum()
+
+    def filt(x):  # valid separable filtering over axes 0 and 1 of an (H, W, C) array
+        h, w = x.shape[:2]
+        rows = sum(g[k] * x[:, k:w - 10 + k] for k in range(11))
+        return sum(g[k] * rows[k:h - 10 + k] for k in range(11))
+
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    c1, c2 = 0.01 ** 2, 0.03 ** 2
+    mx, my = filt(a), filt(b)
+    sxx, syy, sxy = filt(a * a) - mx * mx, filt(b * b) - my * my, filt(a * b) - mx * my
+    m = (2 * mx * my + c1) * (2 * sxy + c2) / ((mx * mx + my * my + c1) * (sxx + syy + c2))
+    return m.mean(axis=(0, 1)).mean()
+
+
 assert 2 * int(3.5 * 1.5 + 0.5) + 1 == 11
 
 for name, (a, b, gray) in {
@@ -78,4 +98,6 @@ for name, (a, b, gray) in {
     "outOfRange": (A, D, False),
     "grayNoisy": (A, B, True),
 }.items():
+    if not gray:
+        assert abs(ssim(a, b) - ssim_tf_definition(a, b)) < 1e-12
     print(f"{name}: psnr {float(psnr(a, b, gray))!r} ssim {float(ssim(a, b, gray))!r}")
