@@ -51,7 +51,8 @@ extension Distortion {
 
 public enum Undistortion {
     /// Pinhole image with the same intrinsics `k` from a photograph with `distortion`: every output pixel centre
-    /// is mapped through the distortion to the source image and sampled bilinearly (edges clamped).
+    /// is mapped through the distortion to the source image and sampled bilinearly (clamp-to-edge, see
+    /// Geometry/BilinearSampling.swift). `k` may describe another size than the image (scaled per axis).
     /// Shape: H × W × C in, H × W × C out.
     public static func remap(_ image: Image, intrinsics k: Intrinsics, distortion: Distortion) -> Image {
         if distortion.isZero { return image }
@@ -65,18 +66,9 @@ public enum Undistortion {
                         let x = ((Double(i) + 0.5) / sx - k.cx) / k.fx
                         let y = ((Double(j) + 0.5) / sy - k.cy) / k.fy
                         let d = distortion.distort(Vec2(x, y))
-                        // source position in "pixel index" coordinates (centre of pixel i at i)
-                        let u = (d.x * k.fx + k.cx) * sx - 0.5, v = (d.y * k.fy + k.cy) * sy - 0.5
-                        let uc = min(max(u, 0), Double(w - 1)), vc = min(max(v, 0), Double(h - 1))
-                        let i0 = min(Int(uc), w - 1), j0 = min(Int(vc), h - 1)
-                        let i1 = min(i0 + 1, w - 1), j1 = min(j0 + 1, h - 1)
-                        let fu = Float(uc - Double(i0)), fv = Float(vc - Double(j0))
-                        let o = (j * w + i) * c
-                        for ch in 0..<c {
-                            let a = src[(j0 * w + i0) * c + ch], b = src[(j0 * w + i1) * c + ch]
-                            let e = src[(j1 * w + i0) * c + ch], f = src[(j1 * w + i1) * c + ch]
-                            dst[o + ch] = (a * (1 - fu) + b * fu) * (1 - fv) + (e * (1 - fu) + f * fu) * fv
-                        }
+                        let u = (d.x * k.fx + k.cx) * sx, v = (d.y * k.fy + k.cy) * sy
+                        _ = Image.bilinear(src.baseAddress!, width: w, height: h, channels: c,
+                                           u: Float(u), v: Float(v), out: dst.baseAddress! + (j * w + i) * c)
                     }
                 }
             }

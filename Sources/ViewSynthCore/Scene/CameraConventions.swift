@@ -1,5 +1,6 @@
-// The one place where file-format camera conventions are converted to ours (OpenCV axes: x right, y down,
-// z forward; poses are worldFromCamera) and back (for the writers).
+// Where the loaders and writers convert file-format camera conventions to ours (OpenCV axes: x right, y down,
+// z forward; poses are worldFromCamera) and back, and validate poses. The axis relabelling itself is defined
+// once in Geometry/CameraAxisConventions.swift; this file adapts it to the shapes the files store.
 //
 //   * OpenGL / Blender / NeRF / instant-ngp / nerfstudio: camera-to-world with camera axes x right, y up,
 //     z backwards. Ours = theirs · diag(1, −1, −1) (negate the y and z columns).
@@ -12,22 +13,22 @@ import Foundation
 public enum CameraConventions {
     /// worldFromCamera (ours) from an OpenGL-axes camera-to-world rotation and translation.
     public static func fromOpenGL(rotation r: Mat3, translation t: Vec3) -> Rigid3 {
-        Rigid3(rotation: Mat3(columns: r.c0, -r.c1, -r.c2), translation: t)
+        Rigid3(rotation: r, translation: t).openGLCameraToOpenCV()
     }
     /// OpenGL-axes camera-to-world rotation of one of our poses.
     public static func toOpenGL(_ pose: Rigid3) -> (rotation: Mat3, translation: Vec3) {
-        let r = pose.rotation
-        return (Mat3(columns: r.c0, -r.c1, -r.c2), pose.translation)
+        let gl = pose.openCVCameraToOpenGL()
+        return (gl.rotation, gl.translation)
     }
 
     /// worldFromCamera (ours) from LLFF rotation columns [down, right, backwards] and camera centre.
     public static func fromLLFF(rotation r: Mat3, translation t: Vec3) -> Rigid3 {
-        Rigid3(rotation: Mat3(columns: r.c1, r.c0, -r.c2), translation: t)
+        Rigid3.fromLLFF(down: r.c0, right: r.c1, backward: r.c2, centre: t)
     }
     /// LLFF rotation columns [down, right, backwards] of one of our poses.
     public static func toLLFF(_ pose: Rigid3) -> (rotation: Mat3, translation: Vec3) {
-        let r = pose.rotation
-        return (Mat3(columns: r.c1, r.c0, -r.c2), pose.translation)
+        let c = pose.llffColumns
+        return (Mat3(columns: c.down, c.right, c.backward), c.centre)
     }
 
     /// worldFromCamera from COLMAP's cameraFromWorld quaternion (w, x, y, z) and translation.
