@@ -1,7 +1,11 @@
 // Entry point of the `viewsynth` tool. Subcommands are thin: they parse and validate options, then call
 // the library (`import ViewSynth`), which does all the work.
 import ArgumentParser
+import Foundation
 import ViewSynth
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct ViewSynthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +16,10 @@ struct ViewSynthCommand: ParsableCommand {
         folder contents). Start with `viewsynth info <scene>`, then `viewsynth render <scene>` or
         `viewsynth eval <scene>`. Outputs go to Renders/<scene>/<method>/ by default.
         """,
-        subcommands: [InfoCommand.self, RenderCommand.self, EvalCommand.self])
+        subcommands: [InfoCommand.self, RenderCommand.self, EvalCommand.self, BenchCommand.self])
 }
 
+// A file-size limit (ulimit -f) then makes write(2) fail with EFBIG, reported like a full disk (one line, no
+// half-written file), instead of killing the process with SIGXFSZ.
+signal(SIGXFSZ, SIG_IGN)
 ViewSynthCommand.main()
