@@ -2,7 +2,9 @@
 //   <out>/metrics.json   per image and mean PSNR/SSIM, method, settings, weights hash, wall time, rays/s
 //   <out>/metrics.csv    one row per image plus a "mean" row
 //   <out>/strips/<name>.png   ground truth | render | error heat map
-// Renders are reused when up to date (see RenderJob), so an interrupted eval resumes.
+// Renders are reused when up to date (see RenderJob), so an interrupted eval resumes. metrics.json and
+// metrics.csv are written (atomically) only after every view is measured: a run that fails half-way leaves
+// the previous report in place.
 
 import Foundation
 import ViewSynthCore
@@ -45,6 +47,7 @@ public enum Evaluation {
         let records = try RenderJob.run(method: method, targets: targets, references: references, options: options, log: log)
         let stripsDir = options.outDir.appendingPathComponent("strips")
         try OutputFolder.prepare(stripsDir)
+        for name in AtomicFile.removeStaleTemporaries(in: stripsDir) { log("removed a temporary file left by a killed run: strips/\(name)") }
         var metrics: [ImageMetrics] = []
         for (target, record) in zip(targets, records) {
             let truth = try scene.loadImage(target.sceneView!)

@@ -5,7 +5,7 @@
 //   <out>/depth/<name>_color.png colour-mapped depth preview
 //
 // Crash safety. Every file is written atomically (temp + rename, see AtomicFile), so no file is ever half
-// written under its final name. A view is complete exactly when its sidecar exists: before a view is
+// written under its final name; when a write fails (full disk) the view's other files are removed too. A view is complete exactly when its sidecar exists: before a view is
 // (re-)rendered its old sidecar is removed, and the new one is written after every other file of the view.
 // A rerun skips a view whose sidecar has the same settings hash and inputs hash (target camera + reference
 // cameras) and whose files still have the recorded bytes (FNV-1a hashes); every other view is rendered again.
@@ -94,15 +94,24 @@ public enum RenderJob {
                 name: target.name, file: png.lastPathComponent, method: method.name, settingsHash: hash,
                 settings: method.settings, inputsHash: inputs[i], width: w, height: h, seconds: view.seconds,
                 raysPerSecond: Double(w * h) / max(view.seconds, 1e-9), sceneView: target.sceneView)
-            let pngData = try ImageIO.encodePNG(view.rgb, path: png.path)
-            try AtomicFile.write(pngData, to: png)
-            record.fileHash = fnv1a64Hex(pngData)
-            if let depth = view.depth {
-                let d = try writeDepth(depth, width: w, height: h, name: target.name, outDir: options.outDir)
-                record.depthFile = d.file; record.depthScale = d.scale
-                record.depthFileHash = d.hash; record.depthPreviewFile = d.preview
+            do {
+                let pngData = try ImageIO.encodePNG(view.rgb, path: png.path)
+                try AtomicFile.write(pngData, to: png)
+                record.fileHash = fnv1a64Hex(pngData)
+                if let depth = view.depth {
+                    let d = try writeDepth(depth, width: w, height: h, name: target.name, outDir: options.outDir)
+                    record.depthFile = d.file; record.depthScale = d.scale
+                    record.depthFileHash = d.hash; record.depthPreviewFile = d.preview
+                }
+                try AtomicFile.write(try JSONCoding.encode(record), to: sidecar)
+            } catch {
+                // A full disk or similar: leave no incomplete view behind (each file is whole, but without a
+                // sidecar they would only mislead). Best effort; the error that matters is rethrown.
+                for f in [png.lastPathComponent, "depth/\(target.name).png", "depth/\(target.name)_color.png"] {
+                    unlink(options.outDir.appendingPathComponent(f).path)
+                }
+                throw error
             }
-            try AtomicFile.write(try JSONCoding.encode(record), to: sidecar)
             bar.print("[\(i + 1)/\(targets.count)] \(target.name): \(String(format: "%.2f s, %.0f rays/s", view.seconds, record.raysPerSecond))",
                       fallback: log)
             records[i] = record

@@ -67,6 +67,10 @@ func expectOneLineError(_ r: ProcessResult, mentions: [String], afterLog: Bool =
                            mentions: [out.appendingPathComponent("000.png").path, "write error", "file too large"])
         // Nothing under a final name, no temporary files, no sidecar.
         #expect(SceneFixtures.files(out).isEmpty, "\(SceneFixtures.files(out))")
+        // With room again, the same command completes.
+        let retry = try renderCLI(scene, out: out, ["--views", "all"])
+        #expect(retry.status == 0, "\(retry.stderr)")
+        #expect(try SceneFixtures.contents(out).count == 8)
     }
 
     @Test func staleTemporariesOfDeadWritersAreRemovedOthersKept() throws {

@@ -91,7 +91,7 @@ func temporaryFiles(_ dir: URL) -> [String] {
         let root = TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let scene = try SceneFixtures.write(in: root)
-        let frames = ["--views", "spiral", "--frames", "120", "--threads", "1"]
+        let frames = ["--views", "spiral", "--frames", "60", "--threads", "1"]
 
         let killedOut = root.appendingPathComponent("killed")
         let p = Process()
@@ -110,10 +110,10 @@ func temporaryFiles(_ dir: URL) -> [String] {
         p.waitUntilExit()
         #expect(p.terminationReason == .uncaughtSignal, "the run finished before it could be killed")
         let partial = SceneFixtures.files(killedOut).filter { $0.hasSuffix(".json") }.count
-        #expect(partial >= 1 && partial < 120)
+        #expect(partial >= 1 && partial < 60)
 
         // What a kill during AtomicFile.write leaves behind: a temporary named after the dead writer.
-        let stale = ".spiral_0119.png.tmp-\(victim)-DEADBEEF"
+        let stale = ".spiral_0059.png.tmp-\(victim)-DEADBEEF"
         try Data("half".utf8).write(to: killedOut.appendingPathComponent(stale))
 
         let fullOut = root.appendingPathComponent("full")
@@ -122,10 +122,10 @@ func temporaryFiles(_ dir: URL) -> [String] {
         let resumed = try renderCLI(scene, out: killedOut, frames)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stderr.contains(stale), "\(resumed.stderr)")
-        #expect(resumed.stderr.contains("\(partial) of 120 views up to date"), "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("\(partial) of 60 views up to date"), "\(resumed.stderr)")
 
         let expected = try SceneFixtures.contents(fullOut)
-        #expect(expected.count == 120)
+        #expect(expected.count == 60)
         #expect(try SceneFixtures.contents(killedOut) == expected)
         #expect(SceneFixtures.files(killedOut) == SceneFixtures.files(fullOut))
         #expect(temporaryFiles(killedOut).isEmpty)
