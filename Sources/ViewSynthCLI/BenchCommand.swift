@@ -30,8 +30,8 @@ struct BenchSweepCommand: ParsableCommand {
         commandName: "sweep",
         abstract: "Rays/s and peak memory of the plane-sweep renderer on 1 and 2 threads.",
         discussion: """
-        Renders the first N held-out views of a scene once per thread count, each in a fresh child process, and
-        prints rays/s (time in the tiled renderer; reference loading is reported apart) and the child's peak
+        Renders the first N held-out views of a scene once per thread count, each in a fresh child process, and \
+        prints rays/s (time in the tiled renderer; reference loading is reported apart) and the child's peak \
         resident memory (ru_maxrss). Also checks that every thread count rendered the same bytes.
         Example: viewsynth bench sweep --scene ../shared/scenes/dev/dtu_scan37 --views 2 --json
         """)

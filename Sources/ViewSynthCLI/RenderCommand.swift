@@ -7,10 +7,11 @@ struct RenderCommand: ParsableCommand {
         commandName: "render",
         abstract: "Render novel views of a scene into Renders/<scene>/<method>/.",
         discussion: """
-        --views picks the cameras: test (held-out views, default), all (every view, each rendered from the
-        others), spiral (LLFF-style spiral; an orbit for object-centric scenes), interpolate (between training
-        views), or a nerfstudio camera_path.json file. A rerun skips views already rendered with identical
-        settings; --force re-renders.
+        --views picks the cameras: test (held-out views, default), all (every view, each rendered from the \
+        others), spiral (LLFF-style spiral; an orbit for object-centric scenes), interpolate (between training \
+        views), or a nerfstudio camera_path.json file. A rerun skips views already rendered with identical \
+        settings (and unchanged cameras and files), so an interrupted or killed run resumes when the same command \
+        is run again; --force re-renders. The progress bar (stderr) shows only on a terminal; --quiet hides it.
         Example: viewsynth render Scenes/demo-forward --views spiral --frames 30 --depth
         """)
 

@@ -12,8 +12,8 @@ struct ViewSynthCommand: ParsableCommand {
         commandName: "viewsynth",
         abstract: "Novel-view synthesis from posed photos on an ordinary CPU.",
         discussion: """
-        Reads LLFF, Blender/NeRF, instant-ngp/nerfstudio and COLMAP scene folders (format detected from the
-        folder contents). Start with `viewsynth info <scene>`, then `viewsynth render <scene>` or
+        Reads LLFF, Blender/NeRF, instant-ngp/nerfstudio and COLMAP scene folders (format detected from the \
+        folder contents). Start with `viewsynth info <scene>`, then `viewsynth render <scene>` or \
         `viewsynth eval <scene>`. Outputs go to Renders/<scene>/<method>/ by default.
         """,
         subcommands: [InfoCommand.self, RenderCommand.self, EvalCommand.self, BenchCommand.self])
