@@ -22,4 +22,13 @@ struct ViewSynthCommand: ParsableCommand {
 // A file-size limit (ulimit -f) then makes write(2) fail with EFBIG, reported like a full disk (one line, no
 // half-written file), instead of killing the process with SIGXFSZ.
 signal(SIGXFSZ, SIG_IGN)
+// Ctrl-C or SIGTERM mid-render: clear the progress bar's line, then die of the signal as usual (a killed run
+// resumes on the next run; see RenderJob).
+for sig in [SIGINT, SIGTERM] {
+    signal(sig) { s in
+        if isatty(2) == 1 { _ = write(2, "\r\u{1B}[K", 4) }   // an ASCII literal: no allocation
+        signal(s, SIG_DFL)
+        raise(s)
+    }
+}
 ViewSynthCommand.main()

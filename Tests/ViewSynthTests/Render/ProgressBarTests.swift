@@ -51,7 +51,8 @@ final class Sink: @unchecked Sendable {
     }
 
     /// `script` (util-linux) runs the CLI on a pseudo-terminal.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")
+                       && FileManager.default.fileExists(atPath: "/dev/ptmx"), "needs util-linux script and a pty"))
     func cliShowsETAOnATerminalUnlessQuiet() throws {
         let root = TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
