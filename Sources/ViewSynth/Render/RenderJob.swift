@@ -5,8 +5,9 @@
 //   <out>/depth/<name>_color.png colour-mapped depth preview
 //
 // Crash safety. Every file is written atomically (temp + rename, see AtomicFile), so no file is ever half
-// written under its final name; when a write fails (full disk) the view's other files are removed too. A view is complete exactly when its sidecar exists: before a view is
-// (re-)rendered its old sidecar is removed, and the new one is written after every other file of the view.
+// written under its final name. A view is complete exactly when its sidecar exists: before a view is
+// (re-)rendered its old sidecar is removed, and the new one is written after every other file of the view;
+// when a write fails (full disk) the view's files already written are removed again.
 // A rerun skips a view whose sidecar has the same settings hash and inputs hash (target camera + reference
 // cameras) and whose files still have the recorded bytes (FNV-1a hashes); every other view is rendered again.
 // Rendering is deterministic, so a run killed at any point (even SIGKILL) and rerun ends with the same bytes
@@ -47,6 +48,9 @@ public struct RenderRecord: Codable, Sendable {
     public var depthScale: Double?
     public var depthPreviewFile: String?
     public var sceneView: Int?
+    /// Worker threads and rays per tile of the run that rendered the view (they do not change the bytes).
+    public var threads: Int?
+    public var chunkRays: Int?
     public var skipped: Bool? = nil
 }
 
@@ -93,7 +97,8 @@ public enum RenderJob {
             var record = RenderRecord(
                 name: target.name, file: png.lastPathComponent, method: method.name, settingsHash: hash,
                 settings: method.settings, inputsHash: inputs[i], width: w, height: h, seconds: view.seconds,
-                raysPerSecond: Double(w * h) / max(view.seconds, 1e-9), sceneView: target.sceneView)
+                raysPerSecond: Double(w * h) / max(view.seconds, 1e-9), sceneView: target.sceneView,
+                threads: options.render.threads, chunkRays: options.render.chunkRays)
             do {
                 let pngData = try ImageIO.encodePNG(view.rgb, path: png.path)
                 try AtomicFile.write(pngData, to: png)
