@@ -76,6 +76,8 @@ struct BenchSweepCommand: ParsableCommand {
             return
         }
         let loaded = try SceneLoader.load(URL(fileURLWithPath: scenePath))   // fail early, and for the header
+        var load = [Double](repeating: 0, count: 3)
+        let loadAverage = getloadavg(&load, 3) == 3 ? load[0] : nil
         var runs: [RenderBenchmarkRun] = []
         for t in threads {
             var args = ["bench", "sweep", "--scene", scenePath, "--views", "\(views)", "--chunk", "\(chunk)",
@@ -94,7 +96,7 @@ struct BenchSweepCommand: ParsableCommand {
         let report = BenchReport(benchmark: "sweep", scene: loaded.name, scenePath: scenePath,
                                  settings: method.settings, views: views, runs: runs,
                                  sameBytes: Set(runs.map(\.outputHash)).count == 1,
-                                 cores: ProcessInfo.processInfo.activeProcessorCount)
+                                 cores: ProcessInfo.processInfo.activeProcessorCount, loadAverage: loadAverage)
         if json {
             print(String(decoding: try JSONCoding.encode(report), as: UTF8.self), terminator: "")
         } else {
@@ -114,12 +116,16 @@ struct BenchReport: Codable {
     /// Whether every configuration rendered identical bytes.
     var sameBytes: Bool
     var cores: Int
+    /// 1-minute load average when the benchmark started: other work on the machine skews the figures.
+    var loadAverage: Double?
 
     var text: String {
         let first = runs.first
         let settingsText = settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         var s = "bench \(benchmark): \(scene) (\(scenePath)), \(first?.views.count ?? views) held-out views of "
-        s += "\(first?.width ?? 0)×\(first?.height ?? 0), \(cores) cores\n"
+        s += "\(first?.width ?? 0)×\(first?.height ?? 0), \(cores) cores"
+        if let l = loadAverage { s += String(format: ", load average %.1f at start", l) }
+        s += "\n"
         s += "settings: \(settingsText)\n"
         s += "threads  chunk   render s   rays/s     prepare s  peak RSS\n"
         for r in runs {
