@@ -26,9 +26,6 @@ struct RenderCommand: ParsableCommand {
 
     func validate() throws {
         guard frames >= 1 else { throw ValidationError("--frames must be at least 1, found \(frames)") }
-        if !["test", "all", "spiral", "interpolate"].contains(views) && !FileManager.default.fileExists(atPath: views) {
-            throw ValidationError("--views: expected test, all, spiral, interpolate or an existing camera_path.json, found '\(views)'")
-        }
     }
 
     func run() throws {
@@ -39,7 +36,13 @@ struct RenderCommand: ParsableCommand {
         case "all": targets = CameraPath.allViews(scene)
         case "spiral": targets = CameraPath.isObjectCentric(scene) ? CameraPath.orbit(scene, frames: frames) : CameraPath.spiral(scene, frames: frames)
         case "interpolate": targets = CameraPath.interpolate(scene, frames: frames)
-        default: targets = try CameraPath.nerfstudio(URL(fileURLWithPath: views))
+        default:
+            // A missing file is bad input (one line naming it), not a usage error.
+            guard FileManager.default.fileExists(atPath: views) else {
+                throw ViewSynthError(views, expected: "--views test, all, spiral, interpolate or a camera_path.json file",
+                                     found: "no such file")
+            }
+            targets = try CameraPath.nerfstudio(URL(fileURLWithPath: views))
         }
         let method = rendering.makeMethod()
         let options = rendering.jobOptions(scene: scene, wantDepth: depth)

@@ -60,6 +60,7 @@ public enum RenderJob {
         log: (String) -> Void = { _ in }
     ) throws -> [RenderRecord] {
         let depthDir = options.outDir.appendingPathComponent("depth")
+        try refuseToOverwriteInputs(targets: targets, scene: references.scene, outDir: options.outDir)
         try OutputFolder.prepare(options.outDir)
         if options.render.wantDepth { try OutputFolder.prepare(depthDir) }
         for dir in [options.outDir, depthDir] {
@@ -138,6 +139,22 @@ public enum RenderJob {
                   FileManager.default.fileExists(atPath: outDir.appendingPathComponent(p).path) else { return nil }
         }
         return record
+    }
+
+    /// Refuses an output folder where a render would replace one of the scene's own images (e.g. --out
+    /// pointing at the scene's images folder).
+    static func refuseToOverwriteInputs(targets: [TargetView], scene: Scene, outDir: URL) throws {
+        func key(_ u: URL) -> String { u.standardizedFileURL.resolvingSymlinksInPath().path }
+        let inputs = Set(scene.views.map { key($0.imageURL) })
+        for t in targets {
+            for name in [t.name + ".png", t.name + ".json", "depth/\(t.name).png", "depth/\(t.name)_color.png"] {
+                let url = outDir.appendingPathComponent(name)
+                if inputs.contains(key(url)) {
+                    throw ViewSynthError(outDir, expected: "an output folder apart from the scene's images",
+                                         found: "rendering would replace \(url.path)")
+                }
+            }
+        }
     }
 
     static func removeIfPresent(_ url: URL) throws {

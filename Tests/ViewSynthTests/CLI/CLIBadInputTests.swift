@@ -119,5 +119,7 @@ import Testing
         try Data(#"{"camera_path": []}"#.utf8).write(to: path)
         expectOneLineError(try renderCLI(scene, out: root.appendingPathComponent("out"), ["--views", path.path]),
                            mentions: [path.path, "camera_path"])
+        expectOneLineError(try renderCLI(scene, out: root.appendingPathComponent("out"), ["--views", "spiarl"]),
+                           mentions: ["spiarl", "test, all, spiral, interpolate", "no such file"])
     }
 }

@@ -41,6 +41,13 @@ func expectOneLineError(_ r: ProcessResult, mentions: [String], afterLog: Bool =
         expectOneLineError(try renderCLI(scene, out: out, ["--depth"]), mentions: [out.appendingPathComponent("depth").path])
         expectOneLineError(try runCLI(["eval", scene.path, "--out", below.path] + tinySweep), mentions: [below.path])
 
+        // The scene's own images folder: rendering view 003 there would replace the input 003.png.
+        let images = scene.appendingPathComponent("images")
+        let inputs = try SceneFixtures.contents(images)
+        expectOneLineError(try renderCLI(scene, out: images, ["--views", "all"]),
+                           mentions: [images.path, "apart from the scene's images", "000.png"])
+        #expect(try SceneFixtures.contents(images) == inputs)
+
         #expect(try Data(contentsOf: file) == Data("keep me".utf8))
         #expect(SceneFixtures.files(root) == (before + ["out/depth"]).sorted())
     }
