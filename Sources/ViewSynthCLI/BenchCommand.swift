@@ -90,6 +90,7 @@ struct BenchSweepCommand: ParsableCommand {
                                      found: "exit status \(child.status)")
             }
             run.peakRSSBytes = child.peakRSSBytes
+            run.cpuSeconds = child.cpuSeconds
             runs.append(run)
             if !json { printErr(String(format: "%d thread%@: %.0f rays/s", t, t == 1 ? "" : "s", run.raysPerSecond)) }
         }
@@ -127,11 +128,11 @@ struct BenchReport: Codable {
         if let l = loadAverage { s += String(format: ", load average %.1f at start", l) }
         s += "\n"
         s += "settings: \(settingsText)\n"
-        s += "threads  chunk   render s   rays/s     prepare s  peak RSS\n"
+        s += "threads  chunk   render s   rays/s     prepare s  cpu s     peak RSS\n"
         for r in runs {
             let mib = Double(r.peakRSSBytes ?? 0) / 1_048_576
-            s += String(format: "%-8d %-7d %-10.2f %-10.0f %-10.2f %.0f MiB\n",
-                        r.threads, r.chunkRays, r.renderSeconds, r.raysPerSecond, r.prepareSeconds, mib)
+            s += String(format: "%-8d %-7d %-10.2f %-10.0f %-10.2f %-9.2f %.0f MiB\n",
+                        r.threads, r.chunkRays, r.renderSeconds, r.raysPerSecond, r.prepareSeconds, r.cpuSeconds ?? 0, mib)
         }
         if let one = runs.first(where: { $0.threads == 1 }), let two = runs.first(where: { $0.threads == 2 }) {
             s += String(format: "speed-up 2 vs 1 threads: %.2f×\n", two.raysPerSecond / one.raysPerSecond)

@@ -1,5 +1,5 @@
 // Runs this executable again as a child process and measures the child's peak memory (ru_maxrss from
-// wait4), so each benchmark configuration reports its own peak, not the largest so far.
+// wait4), so each benchmark configuration reports its own peak, not the largest so far, and its CPU time.
 
 import Foundation
 import ViewSynth
@@ -12,6 +12,8 @@ struct MeasuredChild {
     var stdout: Data
     /// Peak resident set size of the child, bytes.
     var peakRSSBytes: Int
+    /// User + system CPU time of the child, seconds.
+    var cpuSeconds: Double
 
     /// Spawns `/proc/self/exe arguments…`; the child's stderr is inherited, its stdout captured (via a
     /// temporary file, so a chatty child can never block on a full pipe).
@@ -37,6 +39,9 @@ struct MeasuredChild {
         let exited = (status & 0x7f) == 0
         let code = exited ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         let out = (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data()
-        return MeasuredChild(status: code, stdout: out, peakRSSBytes: Int(usage.ru_maxrss) * 1024)   // Linux: KiB
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
+        return MeasuredChild(status: code, stdout: out, peakRSSBytes: Int(usage.ru_maxrss) * 1024,   // Linux: KiB
+                             cpuSeconds: cpu)
     }
 }

@@ -23,6 +23,9 @@ public struct RenderBenchmarkRun: Codable, Sendable {
     public var outputHash: String
     /// Peak resident memory of the process that ran this configuration (filled in by the caller).
     public var peakRSSBytes: Int?
+    /// CPU time (user + system) of that process, all threads, including scene loading (filled in by the caller).
+    /// On a busy machine cpuSeconds / wall time shows how many cores the run actually got.
+    public var cpuSeconds: Double?
 }
 
 public enum RenderBenchmark {

@@ -21,6 +21,7 @@ import Testing
             #expect(run.rays == 2 * SceneFixtures.width * SceneFixtures.height)
             #expect(run.raysPerSecond > 0)
             #expect((run.peakRSSBytes ?? 0) > 1 << 20)
+            #expect((run.cpuSeconds ?? 0) > 0)
         }
         let text = try runCLI(args + ["--threads", "2"])
         #expect(text.status == 0, "\(text.stderr)")
