@@ -87,7 +87,8 @@ extension SyntheticWorld {
     public func depth(camera: Camera, u: Double, v: Double) -> Double? {
         let k = camera.intrinsics
         let rot = camera.worldFromCamera.rotation
-        let d = V3(rot.c0) * ((u - k.cx) / k.fx) + V3(rot.c1) * ((v - k.cy) / k.fy) + V3(rot.c2)
+        let xn = R((u - k.cx) / k.fx), yn = R((v - k.cy) / k.fy)
+        let d = V3(rot.c0) * xn + V3(rot.c1) * yn + V3(rot.c2)
         return nearestHit(origin: V3(camera.center), direction: d).map { Double($0.t) }
     }
 }
