@@ -6,7 +6,8 @@
 //   parameter t IS the z-depth (distance along the camera +z axis), the convention of near/far bounds.
 // * Depth: one extra ray through the exact pixel centre; 0 where the ray hits nothing (sky).
 // * Colour: `samplesPerPixel` jittered rays per pixel (stratified on a k×k grid when spp = k², otherwise uniform),
-//   linear radiance averaged, then encoded with gamma 1/2.2 and clamped to [0, 1].
+//   linear radiance averaged, then encoded with gamma 1/2.2 and clamped to [0, 1]. Textures are prefiltered to
+//   the pixel footprint (Textures.swift), so supersampling only has to smooth geometric edges and shadows.
 // * Determinism: every pixel draws its jitter from its own SplitMix64 seeded from (seed, view, pixel), and
 //   writes only its own output slots, so the bytes are identical for any thread count.
 // * Parallelism: rows are cut into bands of 4; worker w of T renders bands w, w+T, w+2T, … .
@@ -36,6 +37,7 @@ extension SyntheticWorld {
         let rx = V3(rot.c0), ry = V3(rot.c1), rz = V3(rot.c2), origin = V3(camera.center)
         let fx = R(k.fx), fy = R(k.fy), cx = R(k.cx), cy = R(k.cy)
         let invGamma: R = 1 / 2.2
+        let pixelScale = 1 / max(fx, fy)
 
         var rgb = [Float](repeating: 0, count: w * h * 3)
         var depth = [Float](repeating: 0, count: w * h)
@@ -65,7 +67,7 @@ extension SyntheticWorld {
                                         jx = (R(s % strata) + jx) / R(strata); jy = (R(s / strata) + jy) / R(strata)
                                     }
                                     let d = rx * ((R(x) + jx - cx) / fx) + ry * ((R(y) + jy - cy) / fy) + rz
-                                    sum += self.radiance(origin: origin, direction: d, shadows: shadows)
+                                    sum += self.radiance(origin: origin, direction: d, shadows: shadows, pixelScale: pixelScale)
                                 }
                                 let c = sum * (1 / R(spp))
                                 rgbOut.base[pixel * 3] = Float(min(1, powR(max(0, c.x), invGamma)))

@@ -6,6 +6,10 @@
 // to the object and are continuous across box edges and around spheres. Glyphs are 2-D marks drawn on the
 // local coordinate plane most perpendicular to the local normal (the face plane for boxes and quads).
 // Colours are linear reflectances in [0, 1].
+//
+// Prefiltering: detail finer than the pixel footprint (world size of one pixel at the hit) would alias, and since
+// the jitter differs per view it would show up as view-inconsistent noise. Each noise octave, the grain and the
+// overlay pattern therefore fade to their mean value between 0.35 and 0.7 cycles per pixel.
 
 /// Integer lattice hash → 64 well-mixed bits.
 @inline(__always) func latticeHash(_ x: Int, _ y: Int, _ z: Int, _ salt: UInt64) -> UInt64 {
@@ -62,21 +66,48 @@ struct Material: Sendable {
     var specular: R, shininess: R
     var salt: UInt64
 
-    /// Linear albedo at local point `p` with local normal `n`.
-    @inline(__always) func albedo(_ p: V3, _ n: V3) -> V3 {
-        // Noise octaves: coarse to fine.
+    /// Linear albedo at local point `p` with local normal `n`; `footprint` = world size of one pixel there.
+    @inline(__always) func albedo(_ p: V3, _ n: V3, footprint: R) -> V3 {
+        // Noise octaves: coarse to fine, each faded out near the pixel's Nyquist limit.
         var sum: R = 0, amp: R = 0.5, norm: R = 0, f = noiseFrequency
         for o in 0..<octaves {
-            sum += amp * valueNoise(p * f + V3(R(o) * 17.31, R(o) * 5.77, R(o) * 11.13), salt &+ UInt64(o))
+            let w = detailWeight(f * footprint)
+            if w == 0 { sum += amp * 0.5 } else {
+                let v = valueNoise(p * f + V3(R(o) * 17.31, R(o) * 5.77, R(o) * 11.13), salt &+ UInt64(o))
+                sum += amp * (0.5 + w * (v - 0.5))
+            }
             norm += amp; amp *= 0.55; f *= 2.1
         }
         var t = (sum / norm - 0.5) * noiseContrast + 0.5
         t = min(max(t, 0), 1)
         var c = mix(colorA, colorB, t)
-        let ink = inkCoverage(p, n)
-        if ink > 0 { c = mix(c, self.ink, ink * patternStrength) }
-        let g = valueNoise(p * grainFrequency, salt ^ 0x5A5A)
-        return c * (1 + grainAmplitude * (2 * g - 1))
+        if pattern != .none {
+            let (cyclesPerUnit, mean) = patternDetail
+            let w = detailWeight(cyclesPerUnit * footprint)
+            let ink = w == 0 ? mean : mean + w * (inkCoverage(p, n) - mean)
+            if ink > 0 { c = mix(c, self.ink, ink * patternStrength) }
+        }
+        let wg = detailWeight(grainFrequency * footprint)
+        if wg > 0 {
+            let g = valueNoise(p * grainFrequency, salt ^ 0x5A5A)
+            c = c * (1 + wg * grainAmplitude * (2 * g - 1))
+        }
+        return c
+    }
+
+    /// 1 below 0.35 cycles per pixel, 0 above 0.7, linear between.
+    @inline(__always) func detailWeight(_ cyclesPerPixel: R) -> R { min(1, max(0, (0.7 - cyclesPerPixel) * (1 / 0.35))) }
+
+    /// Finest spatial frequency of the overlay pattern (cycles per unit: glyph strokes repeat ≈ 3× per cell)
+    /// and its mean ink coverage.
+    var patternDetail: (cyclesPerUnit: R, mean: R) {
+        switch pattern {
+        case .none: return (0, 0)
+        case .stripes: return (patternFrequency * 1.5, 0.35)
+        case .checkers: return (patternFrequency, 0.5)
+        case .glyphs: return (patternFrequency * 3, 0.2)
+        case .dots: return (patternFrequency * 2, 0.13)
+        }
     }
 
     /// 0…1 coverage of the overlay pattern.

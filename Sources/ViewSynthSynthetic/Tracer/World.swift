@@ -50,8 +50,9 @@ public struct SyntheticWorld: Sendable {
         }
     }
 
-    /// Linear radiance arriving along the ray (direction need not be unit length).
-    @inline(__always) func radiance(origin o: V3, direction d: V3, shadows: Bool) -> V3 {
+    /// Linear radiance arriving along the ray (direction need not be unit length). `pixelScale` = 1/f: with a
+    /// camera ray (t = z-depth) the pixel footprint at the hit is t · pixelScale (texture prefiltering).
+    @inline(__always) func radiance(origin o: V3, direction d: V3, shadows: Bool, pixelScale: R) -> V3 {
         let dn = normalized(d)
         guard let hit = nearestHit(origin: o, direction: d) else {
             let s = max(0, min(1, dot(dn, up)))
@@ -62,7 +63,7 @@ public struct SyntheticWorld: Sendable {
         var (n, local, localNormal) = prim.surface(at: p)
         if dot(n, dn) > 0 { n = -n }  // two-sided: face the viewer
         let m = materials[prim.material]
-        let albedo = m.albedo(local, localNormal)
+        let albedo = m.albedo(local, localNormal, footprint: hit.t * pixelScale)
         var c = albedo * ambient
         // Offset shadow-ray origins along the normal, relative to the scene scale (units ~1–10).
         let shadowOrigin = p + n * 1e-6 * max(1, hit.t)
