@@ -64,6 +64,15 @@ public struct SyntheticSceneGenerator: Sendable {
         self.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
     }
 
+    /// Parses an image size "WxH" (e.g. "320x240"), as the CLI's --size takes it.
+    public static func parseSize(_ text: String) throws -> (width: Int, height: Int) {
+        let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), w > 0, h > 0 else {
+            throw ViewSynthError("--size", expected: "WIDTHxHEIGHT, e.g. 320x240", found: "'\(text)'")
+        }
+        return (w, h)
+    }
+
     /// Scene name used in files, e.g. "synth-forward-s1".
     public var name: String { "synth-\(layout.rawValue)-s\(seed)" }
 
