@@ -1,6 +1,6 @@
 // Camera rigs for the two layouts. Cameras depend on (seed, layout, views, size) only.
 //
-// forward: a jittered grid of `views` cameras around (0, 0, 1.2) spanning ≈ 0.8 × 0.5 units in the x–z plane,
+// forward: a jittered grid (round(√(4N/3)) columns, rows filled in order) of `views` cameras around (0, 0, 1.2) spanning ≈ 0.8 × 0.5 units in the x–z plane,
 //          each looking at (0, 6, 1.1) plus a small jitter (so optical axes are nearly but not exactly parallel).
 // object:  a golden-angle spiral over elevations 15°…60°, radius 4.2 ± 0.15, looking at (0, 0, 0.35).
 // Intrinsics: square pixels, centred principal point (cx, cy) = (W/2, H/2), horizontal FOV from the layout.
@@ -29,7 +29,7 @@ public enum SyntheticRig {
         var cams: [Camera] = []
         switch layout {
         case .forward:
-            let cols = max(1, Int((Double(views) * 4 / 3).squareRoot().rounded(.up)))
+            let cols = max(1, Int((Double(views) * 4 / 3).squareRoot().rounded()))
             let rows = max(1, (views + cols - 1) / cols)
             let sx = cols > 1 ? 0.8 / Double(cols - 1) : 0, sz = rows > 1 ? 0.5 / Double(rows - 1) : 0
             for i in 0..<views {

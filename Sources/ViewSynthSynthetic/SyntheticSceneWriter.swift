@@ -32,6 +32,11 @@ extension SyntheticScene {
         return Double(1 << max(0, min(30, Int(log2(65535 / Double(maxDepth)).rounded(.down)))))
     }
 
+    /// 16-bit depth values: round(depth · scale), clamped to 0…65535 (0 stays "no surface").
+    public static func quantizeDepth(_ depth: [Float], scale: Double) -> [UInt16] {
+        depth.map { UInt16(max(0, min(65535, (Double($0) * scale).rounded()))) }
+    }
+
     /// Image file names ("view_000.png", …).
     public var imageNames: [String] { views.map { $0.name + ".png" } }
 
@@ -74,8 +79,7 @@ extension SyntheticScene {
             let k = v.camera.intrinsics
             switch depthFormat {
             case .png16:
-                let q = v.depth.map { d -> UInt16 in UInt16(max(0, min(65535, (Double(d) * scale).rounded()))) }
-                try ImageIO.writePNG16(gray: q, width: k.width, height: k.height,
+                try ImageIO.writePNG16(gray: Self.quantizeDepth(v.depth, scale: scale), width: k.width, height: k.height,
                                        to: depthDir.appendingPathComponent(v.name + ".png"))
             case .npy:
                 try NPY.write(v.depth, shape: [k.height, k.width], to: depthDir.appendingPathComponent(v.name + ".npy"))
