@@ -82,6 +82,10 @@ public struct SyntheticSceneGenerator: Sendable {
         if width < 8 || height < 8 || width > 8192 || height > 8192 {
             throw ViewSynthError("--size", expected: "a size between 8x8 and 8192x8192", found: "\(width)x\(height)")
         }
+        if views > 10_000 || Double(views) * Double(width) * Double(height) > 4e8 {
+            throw ViewSynthError("--views/--size", expected: "at most 10000 views and 4e8 pixels in all (the scene is held in memory)",
+                                 found: "\(views) views of \(width)x\(height)")
+        }
         if samplesPerPixel < 1 || samplesPerPixel > 1024 {
             throw ViewSynthError("--spp", expected: "1…1024 samples per pixel", found: "\(samplesPerPixel)")
         }

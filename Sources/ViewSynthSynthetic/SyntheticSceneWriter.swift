@@ -112,8 +112,19 @@ extension SyntheticScene {
 
 extension SyntheticSceneGenerator {
     /// Renders every view and writes the scene (see SyntheticScene.write).
+    /// Arguments and the output folder are checked before any rendering.
     public func write(to dir: URL, format: SceneFormat, depthFormat: SyntheticDepthFormat = .png16) throws {
         try validate()
+        guard format != .synthetic else {
+            throw ViewSynthError(dir, expected: "an output format llff, blender, instant-ngp or colmap", found: "synthetic")
+        }
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), !isDir.boolValue {
+            throw ViewSynthError(dir, expected: "a folder (or a new path) for the scene", found: "an existing file")
+        }
+        do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
+            throw ViewSynthError(dir, expected: "a folder that can be created", found: "\(error.localizedDescription)")
+        }
         try generate().write(to: dir, format: format, depthFormat: depthFormat, generator: self)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import ViewSynthCore
 @testable import ViewSynthSynthetic
@@ -26,6 +27,16 @@ struct GeneratorTests {
         #expect(throws: ViewSynthError.self) { try SyntheticSceneGenerator(seed: 1, views: 0).validate() }
         #expect(throws: ViewSynthError.self) { try SyntheticSceneGenerator(seed: 1, width: 4, height: 4).validate() }
         #expect(throws: ViewSynthError.self) { try SyntheticSceneGenerator(seed: 1, samplesPerPixel: 0).validate() }
+        #expect(throws: ViewSynthError.self) { try SyntheticSceneGenerator(seed: 1, views: 5000, width: 1000, height: 1000).validate() }
         #expect(throws: Never.self) { try SyntheticSceneGenerator(seed: 1).validate() }
+    }
+
+    @Test func outputPathThatIsAFileIsRefusedBeforeRendering() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("viewsynth-synth-file-\(UInt64.random(in: 0...UInt64.max))")
+        try Data("x".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let gen = SyntheticSceneGenerator(seed: 1, views: 2, width: 16, height: 16)
+        #expect(throws: ViewSynthError.self) { try gen.write(to: file, format: .llff) }
+        #expect(throws: ViewSynthError.self) { try gen.write(to: file.appendingPathComponent("x"), format: .synthetic) }
     }
 }
