@@ -40,11 +40,12 @@ extension SyntheticScene {
     /// Image file names ("view_000.png", …).
     public var imageNames: [String] { views.map { $0.name + ".png" } }
 
-    /// The scene as Core's `SceneExport` (images in memory, exact near/far, the split, and for COLMAP a few
-    /// thousand surface points lifted from the depth maps).
-    public func export(pointsPerView: Int = 400) -> SceneExport {
-        SceneExport(names: imageNames, cameras: cameras, images: .images(views.map(\.image)),
-                    near: near, far: far, testIndices: testIndices, points: surfacePoints(perView: pointsPerView))
+    /// The scene as Core's `SceneExport` (images in memory, exact near/far, the split, and for COLMAP about
+    /// 8000 surface points lifted from the depth maps, at most 400 per view).
+    public func export(pointsPerView: Int? = nil) -> SceneExport {
+        let perView = pointsPerView ?? min(400, max(20, 8000 / max(1, views.count)))
+        return SceneExport(names: imageNames, cameras: cameras, images: .images(views.map(\.image)),
+                    near: near, far: far, testIndices: testIndices, points: surfacePoints(perView: perView))
     }
 
     /// World points of up to `perView` pixels per view on a regular pixel grid (surfaces only).
