@@ -58,8 +58,7 @@ extension SyntheticScene {
                 for x in stride(from: step / 2, to: k.width, by: step) {
                     let d = Double(v.depth[y * k.width + x])
                     if d <= 0 { continue }
-                    let pc = Vec3((Double(x) + 0.5 - k.cx) / k.fx * d, (Double(y) + 0.5 - k.cy) / k.fy * d, d)
-                    pts.append(v.camera.worldFromCamera.apply(pc))
+                    pts.append(v.camera.unproject(pixel: Intrinsics.pixelCentre(x: x, y: y), depth: d))
                 }
             }
         }

@@ -18,14 +18,11 @@ struct GeometryGroundTruthTests {
             for x in stride(from: 1, to: w, by: 2) {
                 let d = Double(a.depth[y * w + x])
                 if d == 0 { continue }
-                // Lift pixel centre of A to world at z-depth d, project into B.
-                let ka = a.camera.intrinsics
-                let pa = Vec3((Double(x) + 0.5 - ka.cx) / ka.fx * d, (Double(y) + 0.5 - ka.cy) / ka.fy * d, d)
-                let world = a.camera.worldFromCamera.apply(pa)
-                let pb = b.camera.cameraFromWorld.apply(world)
-                guard pb.z > 0 else { continue }
-                let kb = b.camera.intrinsics
-                let u = kb.fx * pb.x / pb.z + kb.cx, v = kb.fy * pb.y / pb.z + kb.cy
+                // Lift pixel centre of A to world at z-depth d, project into B (Core's geometry conventions).
+                let world = a.camera.unproject(pixel: Intrinsics.pixelCentre(x: x, y: y), depth: d)
+                let (pixel, zb) = b.camera.project(world)
+                guard zb > 0 else { continue }
+                let u = pixel.x, v = pixel.y
                 // Bilinear sample of B's depth over the four surrounding pixel centres, on a continuous patch.
                 let fx = u - 0.5, fy = v - 0.5
                 let x0 = Int(fx.rounded(.down)), y0 = Int(fy.rounded(.down))
@@ -35,15 +32,15 @@ struct GeometryGroundTruthTests {
                 let tx = fx - Double(x0), ty = fy - Double(y0)
                 let db = (c[0] * (1 - tx) + c[1] * tx) * (1 - ty) + (c[2] * (1 - tx) + c[3] * tx) * ty
                 tested += 1
-                if db < pb.z * 0.98 {
+                if db < zb * 0.98 {
                     occluded += 1  // B sees something in front of the point
                 } else {
                     // Never a surface behind the point: B sees the point itself (to bilinear accuracy on curved
                     // surfaces) ...
-                    #expect(db < pb.z * 1.02, "pixel (\(x),\(y)) → (\(u),\(v)): \(db) vs \(pb.z)")
+                    #expect(db < zb * 1.02, "pixel (\(x),\(y)) → (\(u),\(v)): \(db) vs \(zb)")
                     // ... and the exact ray through (u, v) hits it.
                     let exact = try #require(scene.depth(camera: b.camera, u: u, v: v))
-                    #expect(abs(exact - pb.z) < 1e-4 * pb.z)
+                    #expect(abs(exact - zb) < 1e-4 * zb)
                     visible += 1
                 }
             }

@@ -2,8 +2,9 @@
 // per-pixel depth.
 //
 // * Rays: pixel (i, j) has its centre at (i + 0.5, j + 0.5); the camera ray through image point (u, v) has
-//   direction R·((u − cx)/fx, (v − cy)/fy, 1) (R = worldFromCamera rotation, OpenCV axes), so its hit
-//   parameter t IS the z-depth (distance along the camera +z axis), the convention of near/far bounds.
+//   direction R·((u − cx)/fx, (v − cy)/fy, 1) (R = worldFromCamera rotation, OpenCV axes; the same ray as Core's
+//   `Camera.ray(throughPixel:)`, left unnormalised), so its hit parameter t IS the z-depth (distance along the
+//   camera +z axis; `Camera.unproject(pixel:depth:)` inverts it), the convention of near/far bounds.
 // * Depth: one extra ray through the exact pixel centre; 0 where the ray hits nothing (sky).
 // * Colour: `samplesPerPixel` jittered rays per pixel (stratified on a k×k grid when spp = k², otherwise uniform),
 //   linear radiance averaged, then encoded with gamma 1/2.2 and clamped to [0, 1]. Textures are prefiltered to

@@ -43,7 +43,8 @@ struct Frame3: Sendable {
     /// Local coordinates → world vector.
     @inline(__always) func toWorld(_ v: V3) -> V3 { ax * v.x + ay * v.y + az * v.z }
 
-    /// A frame rotated by `angle` (radians) about the world z axis, then tilted by `tilt` about its own x axis.
+    /// The frame Rz(yaw) · Rx(tilt) · Ry(roll) (radians): turned by `yaw` about the world z axis, then tilted
+    /// about its own x axis, then rolled about its own y axis.
     static func rotation(yaw: R, tilt: R = 0, roll: R = 0) -> Frame3 {
         let (cy, sy) = (cosR(yaw), sinR(yaw)), (ct, st) = (cosR(tilt), sinR(tilt)), (cr, sr) = (cosR(roll), sinR(roll))
         // Rz(yaw) · Rx(tilt) · Ry(roll), columns are the local axes.
