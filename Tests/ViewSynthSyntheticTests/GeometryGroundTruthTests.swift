@@ -8,10 +8,10 @@ struct GeometryGroundTruthTests {
     @Test(arguments: SyntheticLayout.allCases)
     func depthRoundTripsIntoOtherView(layout: SyntheticLayout) throws {
         let gen = SyntheticSceneGenerator(seed: 11, layout: layout, views: 24, width: 64, height: 64, samplesPerPixel: 1)
-        let scene = gen.world, cameras = gen.cameras
+        let world = gen.world, cameras = gen.cameras
         // B = the third-nearest camera to A: a real baseline, mostly shared content. Only A and B are rendered.
         let others = cameras.dropFirst().sorted { length($0.center - cameras[0].center) < length($1.center - cameras[0].center) }
-        let a = gen.renderView(0, world: scene, camera: cameras[0]), b = gen.renderView(1, world: scene, camera: others[2])
+        let a = gen.renderView(0, world: world, camera: cameras[0]), b = gen.renderView(1, world: world, camera: others[2])
         let w = a.camera.intrinsics.width, h = a.camera.intrinsics.height
         var tested = 0, visible = 0, occluded = 0
         for y in stride(from: 1, to: h, by: 2) {
@@ -19,8 +19,8 @@ struct GeometryGroundTruthTests {
                 let d = Double(a.depth[y * w + x])
                 if d == 0 { continue }
                 // Lift pixel centre of A to world at z-depth d, project into B (Core's geometry conventions).
-                let world = a.camera.unproject(pixel: Intrinsics.pixelCentre(x: x, y: y), depth: d)
-                let (pixel, zb) = b.camera.project(world)
+                let point = a.camera.unproject(pixel: Intrinsics.pixelCentre(x: x, y: y), depth: d)
+                let (pixel, zb) = b.camera.project(point)
                 guard zb > 0 else { continue }
                 let u = pixel.x, v = pixel.y
                 // Bilinear sample of B's depth over the four surrounding pixel centres, on a continuous patch.
@@ -39,7 +39,7 @@ struct GeometryGroundTruthTests {
                     // surfaces) ...
                     #expect(db < zb * 1.02, "pixel (\(x),\(y)) → (\(u),\(v)): \(db) vs \(zb)")
                     // ... and the exact ray through (u, v) hits it.
-                    let exact = try #require(scene.depth(camera: b.camera, u: u, v: v))
+                    let exact = try #require(world.depth(camera: b.camera, u: u, v: v))
                     #expect(abs(exact - zb) < 1e-4 * zb)
                     visible += 1
                 }
