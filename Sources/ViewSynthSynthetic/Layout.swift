@@ -15,6 +15,6 @@ public enum SyntheticLayout: String, Sendable, CaseIterable, Codable {
     public var defaultViews: Int { self == .forward ? 20 : 40 }
     /// Image size used when none is given.
     public var defaultSize: (width: Int, height: Int) { self == .forward ? (320, 240) : (200, 200) }
-    /// Horizontal field of view in degrees.
+    /// Nominal horizontal field of view in degrees (each scene varies it by ±12 %, see Rigs.swift).
     public var horizontalFOVDegrees: Double { self == .forward ? 55 : 40 }
 }
