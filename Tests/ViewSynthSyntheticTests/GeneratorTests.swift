@@ -40,3 +40,13 @@ struct GeneratorTests {
         #expect(throws: ViewSynthError.self) { try gen.write(to: file.appendingPathComponent("x"), format: .synthetic) }
     }
 }
+
+struct SyntheticBenchmarkTests {
+    @Test func benchmarkMeasuresEachThreadCount() {
+        let m = SyntheticBenchmark.run(width: 16, height: 12, samplesPerPixel: 1, views: 1, threadCounts: [1, 2])
+        #expect(m.map(\.threads) == [1, 2])
+        #expect(m.allSatisfy { $0.secondsPerView > 0 && $0.secondsPerView.isFinite && $0.views == 1 })
+        let report = SyntheticBenchmark.report(width: 16, height: 12, samplesPerPixel: 1, views: 1)
+        #expect(report.contains("1 thread:") && report.contains("2 threads:"))
+    }
+}
