@@ -2,7 +2,8 @@
 //
 // The tracer does not use SIMD3<Double>: on baseline x86-64 its generic code paths are slower than plain
 // scalar arithmetic on three stored properties, which the optimiser keeps in registers. `R` is the tracer's
-// scalar type (Double: measured no slower than Float here, and depth stays exact to ~1e-12).
+// scalar type. Measured (6 views 400×300, 4 spp, 1 thread, CPU time): Float only ≈ 5 % faster than Double, so
+// Double it is: exact hit distances (~1e-12) and shadow-ray offsets that need no tuning.
 
 import ViewSynthCore
 
