@@ -5,7 +5,8 @@
 //   try gen.write(to: dir, format: .llff)      // or scene.write(...); see SyntheticSceneWriter.swift
 //
 // Everything is fixed by (seed, layout, views, width, height, samplesPerPixel, shadows): the world by
-// (seed, layout) alone, cameras additionally by views and size. Thread count never changes the output.
+// (seed, layout) alone, cameras additionally by views and size. Thread count never changes the output. (Across
+// platforms, libm's sin/cos/pow may differ in the last bit, which can move a few 8-bit values.)
 
 import Foundation
 import ViewSynthCore
