@@ -12,7 +12,7 @@ struct ViewSynthCommand: ParsableCommand {
         folder contents). Start with `viewsynth info <scene>`, then `viewsynth render <scene>` or
         `viewsynth eval <scene>`. Outputs go to Renders/<scene>/<method>/ by default.
         """,
-        subcommands: [InfoCommand.self, RenderCommand.self, EvalCommand.self])
+        subcommands: [InfoCommand.self, RenderCommand.self, EvalCommand.self, SynthCommand.self])
 }
 
 ViewSynthCommand.main()
