@@ -42,7 +42,7 @@ struct BenchSweepCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Thread counts to compare.") var threads: [Int] = [1, 2]
     @Option(help: "Rays per tile.") var chunk: Int = 4096
     @Option(help: "sweep: depth planes.") var planes: Int = PlaneSweepConfig().planes
-    @Option(help: "sweep: reference views per target.") var references: Int = PlaneSweepConfig().views
+    @Option(name: .customLong("ref-views"), help: "sweep: reference views per target.") var refViews: Int = PlaneSweepConfig().views
     @Option(help: "sweep: cost aggregation window (odd).") var window: Int = PlaneSweepConfig().window
     @Flag(help: "Print JSON instead of text.") var json = false
     /// Internal: run one configuration in this process and print its figures as JSON.
@@ -53,13 +53,13 @@ struct BenchSweepCommand: ParsableCommand {
         guard !threads.isEmpty, threads.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--threads must be positive, found \(threads)") }
         guard chunk >= 16 else { throw ValidationError("--chunk must be at least 16 rays, found \(chunk)") }
         guard planes >= 2 else { throw ValidationError("--planes must be at least 2, found \(planes)") }
-        guard references >= 1 else { throw ValidationError("--references must be at least 1, found \(references)") }
+        guard refViews >= 1 else { throw ValidationError("--ref-views must be at least 1, found \(refViews)") }
         guard window >= 1, window % 2 == 1 else { throw ValidationError("--window must be odd and positive, found \(window)") }
     }
 
     var method: PlaneSweep {
         var c = PlaneSweepConfig()
-        c.planes = planes; c.views = references; c.window = window
+        c.planes = planes; c.views = refViews; c.window = window
         return PlaneSweep(config: c)
     }
 
@@ -81,7 +81,7 @@ struct BenchSweepCommand: ParsableCommand {
         var runs: [RenderBenchmarkRun] = []
         for t in threads {
             var args = ["bench", "sweep", "--scene", scenePath, "--views", "\(views)", "--chunk", "\(chunk)",
-                        "--planes", "\(planes)", "--references", "\(references)", "--window", "\(window)",
+                        "--planes", "\(planes)", "--ref-views", "\(refViews)", "--window", "\(window)",
                         "--child-threads", "\(t)"]
             if json { args.append("--json") }
             let child = try MeasuredChild.run(args)

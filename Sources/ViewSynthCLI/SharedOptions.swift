@@ -60,14 +60,14 @@ struct RenderingOptions: ParsableArguments {
     var force = false
 
     @Option(help: "sweep: depth planes.") var planes: Int = PlaneSweepConfig().planes
-    @Option(name: .customLong("references"), help: "sweep: reference views per target.") var views: Int = PlaneSweepConfig().views
+    @Option(name: .customLong("ref-views"), help: "sweep: reference views per target.") var views: Int = PlaneSweepConfig().views
     @Option(help: "sweep: cost aggregation window (odd).") var window: Int = PlaneSweepConfig().window
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, found \(threads)") }
         guard chunk >= 16 else { throw ValidationError("--chunk must be at least 16 rays, found \(chunk)") }
         guard planes >= 2 else { throw ValidationError("--planes must be at least 2, found \(planes)") }
-        guard views >= 1 else { throw ValidationError("--references must be at least 1, found \(views)") }
+        guard views >= 1 else { throw ValidationError("--ref-views must be at least 1, found \(views)") }
         guard window >= 1, window % 2 == 1 else { throw ValidationError("--window must be odd and positive, found \(window)") }
     }
 

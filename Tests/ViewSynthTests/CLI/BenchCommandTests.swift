@@ -10,7 +10,7 @@ import Testing
         let root = TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let scene = try SceneFixtures.write(n: 16, in: root)
-        let args = ["bench", "sweep", "--scene", scene.path, "--views", "2", "--planes", "8", "--references", "3"]
+        let args = ["bench", "sweep", "--scene", scene.path, "--views", "2", "--planes", "8", "--ref-views", "3"]
         let json = try runCLI(args + ["--json"])
         #expect(json.status == 0, "\(json.stderr)")
         let report = try JSONDecoder().decode(BenchJSON.self, from: Data(json.stdout.utf8))

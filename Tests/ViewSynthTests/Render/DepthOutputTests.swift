@@ -10,7 +10,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: root) }
         let scene = try SceneFixtures.write(in: root)
         let out = root.appendingPathComponent("out")
-        let r = try runCLI(["render", scene.path, "--out", out.path, "--depth", "--planes", "24", "--references", "4", "--quiet"])
+        let r = try runCLI(["render", scene.path, "--out", out.path, "--depth", "--planes", "24", "--ref-views", "4", "--quiet"])
         #expect(r.status == 0, "\(r.stderr)")
 
         let record = try JSONDecoder().decode(RenderRecord.self, from: Data(contentsOf: out.appendingPathComponent("000.json")))

@@ -44,7 +44,7 @@ final class Sink: @unchecked Sendable {
         let root = TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let scene = try SceneFixtures.write(in: root)
-        let r = try runCLI(["render", scene.path, "--out", root.appendingPathComponent("out").path, "--planes", "8", "--references", "3"])
+        let r = try runCLI(["render", scene.path, "--out", root.appendingPathComponent("out").path, "--planes", "8", "--ref-views", "3"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(!r.stderr.contains("ETA") && !r.stderr.contains("\r"), "\(r.stderr)")
         #expect(r.stderr.contains("[1/1] 000:"))   // the per-view log line still appears
@@ -58,7 +58,7 @@ final class Sink: @unchecked Sendable {
         defer { try? FileManager.default.removeItem(at: root) }
         let scene = try SceneFixtures.write(in: root)
         func onTTY(_ extra: String, out: String) throws -> String {
-            let cmd = "'\(TestPaths.cli.path)' render '\(scene.path)' --out '\(root.appendingPathComponent(out).path)' --planes 8 --references 3 --views all \(extra)"
+            let cmd = "'\(TestPaths.cli.path)' render '\(scene.path)' --out '\(root.appendingPathComponent(out).path)' --planes 8 --ref-views 3 --views all \(extra)"
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
             p.arguments = ["-qec", cmd, "/dev/null"]

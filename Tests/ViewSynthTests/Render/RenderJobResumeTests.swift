@@ -5,7 +5,7 @@ import Testing
 @testable import ViewSynth
 
 /// Small sweep settings that keep every render in the milliseconds.
-let tinySweep = ["--planes", "8", "--references", "3", "--quiet"]
+let tinySweep = ["--planes", "8", "--ref-views", "3", "--quiet"]
 
 func renderCLI(_ scene: URL, out: URL, _ extra: [String] = []) throws -> ProcessResult {
     try runCLI(["render", scene.path, "--out", out.path] + tinySweep + extra)
