@@ -252,7 +252,7 @@ public enum OutputFolder {
 public enum JSONCoding {
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
         let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var data = try enc.encode(value)
         data.append(0x0A)
         return data
