@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Print performance figures (rays/s, peak memory) of a method or component.",
-        subcommands: [BenchSweepCommand.self])
+        subcommands: [BenchSweepCommand.self, BenchSynthCommand.self])
 }
 
 /// The scene a benchmark uses when none is given: the dev scene dtu_scan37 beside the package, else the first
@@ -139,5 +139,24 @@ struct BenchReport: Codable {
         }
         s += "same bytes for every thread count: \(sameBytes ? "yes" : "NO")"
         return s
+    }
+}
+
+struct BenchSynthCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synth",
+        abstract: "Seconds per 400×300 view of the procedural-scene ray tracer (4 samples per pixel) on 1 and 2 threads.",
+        discussion: "Example: viewsynth bench synth --views 5")
+
+    @Option(help: "Views to time (the median is printed).") var views: Int = 3
+    @Option(help: "Samples per pixel.") var spp: Int = 4
+
+    func validate() throws {
+        guard views >= 1 else { throw ValidationError("--views must be at least 1, found \(views)") }
+        guard spp >= 1 else { throw ValidationError("--spp must be at least 1, found \(spp)") }
+    }
+
+    func run() throws {
+        print(SyntheticBenchmark.report(samplesPerPixel: spp, views: views))
     }
 }
