@@ -1,0 +1,284 @@
+// Kernel bodies, instantiated twice by kernels.c: once with T=float, S=f32, once with T=double, S=f64.
+// Expects macros T, S, VS_EXP(x), VS_EXPM1(x), VS_TANH(x), VS_SQRT(x), VS_NEG_INF and CAT(a,b).
+// Every public function carries VS_DISPATCH (target_clones) so the loops are compiled for AVX-512, AVX2
+// and the x86-64 baseline and chosen at load time.
+
+#define FN(name) CAT(name, S)
+
+/// Dot product; reassociation allowed so the reduction vectorises.
+static inline T FN(vs_dot_)(const T *a, const T *b, long n) {
+#pragma clang fp reassociate(on)
+  T acc = 0;
+  for (long i = 0; i < n; i++) acc += a[i] * b[i];
+  return acc;
+}
+
+static inline T FN(vs_sum_)(const T *a, long n) {
+#pragma clang fp reassociate(on)
+  T acc = 0;
+  for (long i = 0; i < n; i++) acc += a[i];
+  return acc;
+}
+
+/// y += alpha * x
+static inline void FN(vs_axpy_)(T *restrict y, T alpha, const T *restrict x, long n) {
+  for (long i = 0; i < n; i++) y[i] += alpha * x[i];
+}
+
+VS_DISPATCH void FN(vs_add_)(T *out, const T *a, const T *b, long n) {
+  for (long i = 0; i < n; i++) out[i] = a[i] + b[i];
+}
+
+VS_DISPATCH void FN(vs_accumulate_)(T *restrict y, const T *restrict x, long n) {
+  for (long i = 0; i < n; i++) y[i] += x[i];
+}
+
+VS_DISPATCH void FN(vs_bias_add_)(T *restrict y, const T *restrict bias, long rows, long cols) {
+  for (long r = 0; r < rows; r++) {
+    T *yr = y + r * cols;
+    for (long c = 0; c < cols; c++) yr[c] += bias[c];
+  }
+}
+
+VS_DISPATCH void FN(vs_colsum_accumulate_)(T *restrict db, const T *restrict dy, long rows, long cols) {
+  for (long r = 0; r < rows; r++) {
+    const T *dr = dy + r * cols;
+    for (long c = 0; c < cols; c++) db[c] += dr[c];
+  }
+}
+
+// ---- LayerNorm over the last axis: out = (x - mean) * rstd * gamma + beta -------------------------------
+
+VS_DISPATCH void FN(vs_layernorm_forward_)(T *restrict out, T *restrict mean, T *restrict rstd,
+                                           const T *restrict x, const T *restrict gamma,
+                                           const T *restrict beta, long rows, long cols, T eps) {
+  for (long r = 0; r < rows; r++) {
+    const T *xr = x + r * cols;
+    T m = FN(vs_sum_)(xr, cols) / (T)cols;
+    T v;
+    {
+#pragma clang fp reassociate(on)
+      T acc = 0;
+      for (long c = 0; c < cols; c++) { T d = xr[c] - m; acc += d * d; }
+      v = acc / (T)cols;
+    }
+    T s = (T)1 / VS_SQRT(v + eps);
+    T *o = out + r * cols;
+    for (long c = 0; c < cols; c++) o[c] = (xr[c] - m) * s * gamma[c] + beta[c];
+    mean[r] = m;
+    rstd[r] = s;
+  }
+}
+
+VS_DISPATCH void FN(vs_layernorm_backward_)(T *restrict dx, T *restrict dgamma, T *restrict dbeta,
+                                            const T *restrict dout, const T *restrict x,
+                                            const T *restrict mean, const T *restrict rstd,
+                                            const T *restrict gamma, long rows, long cols) {
+  for (long r = 0; r < rows; r++) {
+    const T *xr = x + r * cols, *dr = dout + r * cols;
+    T m = mean[r], s = rstd[r];
+    T sum_dn = 0, sum_dn_n = 0;
+    {
+#pragma clang fp reassociate(on)
+      for (long c = 0; c < cols; c++) {
+        T n = (xr[c] - m) * s;
+        T dn = dr[c] * gamma[c];
+        sum_dn += dn;
+        sum_dn_n += dn * n;
+      }
+    }
+    sum_dn /= (T)cols;
+    sum_dn_n /= (T)cols;
+    T *dxr = dx + r * cols;
+    for (long c = 0; c < cols; c++) {
+      T n = (xr[c] - m) * s;
+      T dn = dr[c] * gamma[c];
+      dxr[c] += (dn - sum_dn - n * sum_dn_n) * s;
+      dgamma[c] += dr[c] * n;
+      dbeta[c] += dr[c];
+    }
+  }
+}
+
+// ---- Elementwise activations ------------------------------------------------------------------------------
+
+#define VS_GELU_C ((T)0.7978845608028654) /* sqrt(2/pi) */
+#define VS_GELU_A ((T)0.044715)
+
+/// GELU, tanh approximation (as in GPT-2 and jax.nn.gelu(approximate=True)).
+VS_DISPATCH void FN(vs_gelu_forward_)(T *restrict out, const T *restrict x, long n) {
+  for (long i = 0; i < n; i++) {
+    T v = x[i];
+    T t = VS_TANH(VS_GELU_C * (v + VS_GELU_A * v * v * v));
+    out[i] = (T)0.5 * v * ((T)1 + t);
+  }
+}
+
+VS_DISPATCH void FN(vs_gelu_backward_)(T *restrict dx, const T *restrict x, const T *restrict dout, long n) {
+  for (long i = 0; i < n; i++) {
+    T v = x[i];
+    T t = VS_TANH(VS_GELU_C * (v + VS_GELU_A * v * v * v));
+    T du = VS_GELU_C * ((T)1 + (T)3 * VS_GELU_A * v * v);
+    T g = (T)0.5 * ((T)1 + t) + (T)0.5 * v * ((T)1 - t * t) * du;
+    dx[i] += g * dout[i];
+  }
+}
+
+VS_DISPATCH void FN(vs_relu_forward_)(T *restrict out, const T *restrict x, long n) {
+  for (long i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : (T)0;
+}
+
+VS_DISPATCH void FN(vs_relu_backward_)(T *restrict dx, const T *restrict x, const T *restrict dout, long n) {
+  for (long i = 0; i < n; i++) dx[i] += x[i] > 0 ? dout[i] : (T)0;
+}
+
+/// ELU with alpha = 1: x for x > 0, exp(x) - 1 otherwise.
+VS_DISPATCH void FN(vs_elu_forward_)(T *restrict out, const T *restrict x, long n) {
+  for (long i = 0; i < n; i++) {
+    T v = x[i];
+    T e = VS_EXPM1(v < 0 ? v : (T)0);
+    out[i] = v > 0 ? v : e;
+  }
+}
+
+VS_DISPATCH void FN(vs_elu_backward_)(T *restrict dx, const T *restrict x, const T *restrict dout, long n) {
+  for (long i = 0; i < n; i++) {
+    T v = x[i];
+    T e = VS_EXP(v < 0 ? v : (T)0);
+    dx[i] += (v > 0 ? (T)1 : e) * dout[i];
+  }
+}
+
+VS_DISPATCH void FN(vs_sigmoid_forward_)(T *restrict out, const T *restrict x, long n) {
+  for (long i = 0; i < n; i++) out[i] = (T)1 / ((T)1 + VS_EXP(-x[i]));
+}
+
+/// Uses the forward output: d sigmoid = y (1 - y).
+VS_DISPATCH void FN(vs_sigmoid_backward_)(T *restrict dx, const T *restrict out, const T *restrict dout, long n) {
+  for (long i = 0; i < n; i++) dx[i] += out[i] * ((T)1 - out[i]) * dout[i];
+}
+
+// ---- Softmax over rows, with an optional mask (1 = keep); fully masked rows give zeros ----------------------
+
+static inline void FN(vs_softmax_row_)(T *restrict o, const T *restrict x, const uint8_t *restrict mask, long n,
+                                       T scale) {
+  T mx = VS_NEG_INF;
+  for (long j = 0; j < n; j++) {
+    T v = (mask == 0 || mask[j]) ? x[j] * scale : VS_NEG_INF;
+    o[j] = v;
+    mx = v > mx ? v : mx;
+  }
+  if (mx == VS_NEG_INF) {
+    for (long j = 0; j < n; j++) o[j] = 0;
+    return;
+  }
+  for (long j = 0; j < n; j++) o[j] = VS_EXP(o[j] - mx);
+  if (mask)
+    for (long j = 0; j < n; j++) o[j] = mask[j] ? o[j] : (T)0;
+  T inv = (T)1 / FN(vs_sum_)(o, n);
+  for (long j = 0; j < n; j++) o[j] *= inv;
+}
+
+VS_DISPATCH void FN(vs_softmax_forward_)(T *out, const T *x, const uint8_t *mask, long rows, long cols) {
+  for (long r = 0; r < rows; r++)
+    FN(vs_softmax_row_)(out + r * cols, x + r * cols, mask ? mask + r * cols : 0, cols, (T)1);
+}
+
+VS_DISPATCH void FN(vs_softmax_backward_)(T *restrict dx, const T *restrict out, const T *restrict dout, long rows,
+                                          long cols) {
+  for (long r = 0; r < rows; r++) {
+    const T *y = out + r * cols, *dy = dout + r * cols;
+    T d = FN(vs_dot_)(y, dy, cols);
+    T *g = dx + r * cols;
+    for (long j = 0; j < cols; j++) g[j] += y[j] * (dy[j] - d);
+  }
+}
+
+/// In place over rows of `p`: scaled, key-masked softmax. Row r uses key_mask + (r / rows_per_seq) * L.
+VS_DISPATCH void FN(vs_masked_softmax_rows_)(T *p, const uint8_t *key_mask, long rows, long rows_per_seq, long L,
+                                             T scale) {
+  for (long r = 0; r < rows; r++)
+    FN(vs_softmax_row_)(p + r * L, p + r * L, key_mask ? key_mask + (r / rows_per_seq) * L : 0, L, scale);
+}
+
+/// In place over rows: dp <- scale * p * (dp - <dp, p>) (the softmax backward, then the score scale).
+VS_DISPATCH void FN(vs_softmax_backward_inplace_)(T *restrict dp, const T *restrict p, long rows, long cols,
+                                                  T scale) {
+  for (long r = 0; r < rows; r++) {
+    T *d = dp + r * cols;
+    const T *y = p + r * cols;
+    T s = FN(vs_dot_)(y, d, cols);
+    for (long j = 0; j < cols; j++) d[j] = scale * y[j] * (d[j] - s);
+  }
+}
+
+// ---- Multi-head self-attention over many short sequences at once --------------------------------------------
+//
+// qkv: [S*L, 3*D] rows (token s*L+i), columns [Q | K | V], each D = H*dh wide, head h at columns h*dh.
+// out: [S*L, D]; probs: [S, H, L, L]; key_mask: [S, L] (1 = attend) or NULL. Scale 1/sqrt(dh).
+// A query whose keys are all masked gets zero probabilities and a zero output.
+// Sequences [seq_begin, seq_end) are processed, so callers can split the batch over threads.
+
+VS_DISPATCH void FN(vs_attention_forward_)(T *out, T *probs, const T *qkv, const uint8_t *key_mask, long seq_begin,
+                                           long seq_end, long L, long H, long dh) {
+  const long D = H * dh, ld = 3 * D;
+  const T scale = (T)1 / VS_SQRT((T)dh);
+  for (long s = seq_begin; s < seq_end; s++) {
+    const T *base = qkv + s * L * ld;
+    const uint8_t *mask = key_mask ? key_mask + s * L : 0;
+    for (long h = 0; h < H; h++) {
+      T *P = probs + ((s * H + h) * L) * L;
+      for (long i = 0; i < L; i++) {
+        const T *q = base + i * ld + h * dh;
+        T *row = P + i * L;
+        for (long j = 0; j < L; j++) row[j] = FN(vs_dot_)(q, base + j * ld + D + h * dh, dh);
+        FN(vs_softmax_row_)(row, row, mask, L, scale);
+        T *o = out + (s * L + i) * D + h * dh;
+        for (long d = 0; d < dh; d++) o[d] = 0;
+        for (long j = 0; j < L; j++) {
+          T pj = row[j];
+          if (pj != 0) FN(vs_axpy_)(o, pj, base + j * ld + 2 * D + h * dh, dh);
+        }
+      }
+    }
+  }
+}
+
+VS_DISPATCH void FN(vs_attention_backward_)(T *dqkv, const T *dout, const T *qkv, const T *probs, long seq_begin,
+                                            long seq_end, long L, long H, long dh) {
+  const long D = H * dh, ld = 3 * D;
+  const T scale = (T)1 / VS_SQRT((T)dh);
+  T dp[L];
+  for (long s = seq_begin; s < seq_end; s++) {
+    const T *base = qkv + s * L * ld;
+    T *dbase = dqkv + s * L * ld;
+    for (long h = 0; h < H; h++) {
+      const T *P = probs + ((s * H + h) * L) * L;
+      for (long i = 0; i < L; i++) {
+        const T *row = P + i * L;
+        const T *go = dout + (s * L + i) * D + h * dh;
+        // dV_j += p_ij dO_i ; dP_ij = <dO_i, V_j>
+        for (long j = 0; j < L; j++) {
+          const T *v = base + j * ld + 2 * D + h * dh;
+          if (row[j] != 0) FN(vs_axpy_)(dbase + j * ld + 2 * D + h * dh, row[j], go, dh);
+          dp[j] = FN(vs_dot_)(go, v, dh);
+        }
+        // dS_ij = scale * p_ij (dP_ij - <p_i, dP_i>)
+        T c = FN(vs_dot_)(row, dp, L);
+        for (long j = 0; j < L; j++) dp[j] = scale * row[j] * (dp[j] - c);
+        // dQ_i += sum_j dS_ij K_j ; dK_j += dS_ij Q_i
+        T *dq = dbase + i * ld + h * dh;
+        const T *q = base + i * ld + h * dh;
+        for (long j = 0; j < L; j++) {
+          T g = dp[j];
+          if (g != 0) {
+            FN(vs_axpy_)(dq, g, base + j * ld + D + h * dh, dh);
+            FN(vs_axpy_)(dbase + j * ld + D + h * dh, g, q, dh);
+          }
+        }
+      }
+    }
+  }
+}
+
+#undef FN

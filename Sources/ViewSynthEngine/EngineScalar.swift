@@ -1,0 +1,188 @@
+import CKernels
+import COpenBLAS
+import Foundation
+
+/// The element types the engine runs in: `Float` (training and inference, OpenBLAS sgemm) and `Double`
+/// (gradient checks, dgemm). Every op is generic over `EngineScalar`; the protocol routes each primitive
+/// to the BLAS routine or C kernel (CKernels, runtime-dispatched AVX-512/AVX2/baseline) of that type.
+///
+/// All matrices are row-major. All `…Backward` kernels ACCUMULATE into their gradient outputs.
+public protocol EngineScalar: BinaryFloatingPoint, BitwiseCopyable, Sendable, CustomStringConvertible {
+    /// safetensors dtype name ("F32", "F64").
+    static var safetensorsDType: String { get }
+
+    /// C = alpha · op(A) · op(B) + beta · C, with op(X) = Xᵀ when the flag is set. A is m×k after op,
+    /// B is k×n after op, C is m×n; leading dimensions are the row strides of the stored matrices.
+    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
+                     a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+                     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+
+    static func elementaryExp(_ x: Self) -> Self
+    static func elementarySin(_ x: Self) -> Self
+    static func elementaryCos(_ x: Self) -> Self
+
+    static func kAdd(_ out: UnsafeMutablePointer<Self>, _ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, _ n: Int)
+    static func kAccumulate(_ y: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Self>, _ n: Int)
+    static func kBiasAdd(_ y: UnsafeMutablePointer<Self>, _ bias: UnsafePointer<Self>, _ rows: Int, _ cols: Int)
+    static func kColsumAccumulate(_ db: UnsafeMutablePointer<Self>, _ dy: UnsafePointer<Self>, _ rows: Int, _ cols: Int)
+    static func kLayerNormForward(_ out: UnsafeMutablePointer<Self>, _ mean: UnsafeMutablePointer<Self>,
+                                  _ rstd: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Self>,
+                                  _ gamma: UnsafePointer<Self>, _ beta: UnsafePointer<Self>,
+                                  _ rows: Int, _ cols: Int, _ eps: Self)
+    static func kLayerNormBackward(_ dx: UnsafeMutablePointer<Self>, _ dgamma: UnsafeMutablePointer<Self>,
+                                   _ dbeta: UnsafeMutablePointer<Self>, _ dout: UnsafePointer<Self>,
+                                   _ x: UnsafePointer<Self>, _ mean: UnsafePointer<Self>, _ rstd: UnsafePointer<Self>,
+                                   _ gamma: UnsafePointer<Self>, _ rows: Int, _ cols: Int)
+    static func kActivationForward(_ kind: ActivationKind, _ out: UnsafeMutablePointer<Self>,
+                                   _ x: UnsafePointer<Self>, _ n: Int)
+    /// For sigmoid `saved` is the forward output; for the others it is the forward input.
+    static func kActivationBackward(_ kind: ActivationKind, _ dx: UnsafeMutablePointer<Self>,
+                                    _ saved: UnsafePointer<Self>, _ dout: UnsafePointer<Self>, _ n: Int)
+    static func kSoftmaxForward(_ out: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Self>,
+                                _ mask: UnsafePointer<UInt8>?, _ rows: Int, _ cols: Int)
+    static func kSoftmaxBackward(_ dx: UnsafeMutablePointer<Self>, _ out: UnsafePointer<Self>,
+                                 _ dout: UnsafePointer<Self>, _ rows: Int, _ cols: Int)
+    static func kAttentionForward(_ out: UnsafeMutablePointer<Self>, _ probs: UnsafeMutablePointer<Self>,
+                                  _ qkv: UnsafePointer<Self>, _ keyMask: UnsafePointer<UInt8>?,
+                                  _ seqBegin: Int, _ seqEnd: Int, _ L: Int, _ H: Int, _ dh: Int)
+    static func kAttentionBackward(_ dqkv: UnsafeMutablePointer<Self>, _ dout: UnsafePointer<Self>,
+                                   _ qkv: UnsafePointer<Self>, _ probs: UnsafePointer<Self>,
+                                   _ seqBegin: Int, _ seqEnd: Int, _ L: Int, _ H: Int, _ dh: Int)
+    static func kMaskedSoftmaxRows(_ p: UnsafeMutablePointer<Self>, _ keyMask: UnsafePointer<UInt8>?,
+                                   _ rows: Int, _ rowsPerSeq: Int, _ L: Int, _ scale: Self)
+    static func kSoftmaxBackwardInPlace(_ dp: UnsafeMutablePointer<Self>, _ p: UnsafePointer<Self>,
+                                        _ rows: Int, _ cols: Int, _ scale: Self)
+}
+
+/// Elementwise nonlinearities with C kernels. GELU is the tanh approximation; ELU has alpha = 1.
+public enum ActivationKind: String, Sendable, Codable, CaseIterable {
+    case gelu, relu, elu, sigmoid
+}
+
+@inline(__always) func blasTrans(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
+
+extension Float: EngineScalar {
+    public static var safetensorsDType: String { "F32" }
+    @inlinable public static func elementaryExp(_ x: Float) -> Float { Foundation.exp(x) }
+    @inlinable public static func elementarySin(_ x: Float) -> Float { Foundation.sin(x) }
+    @inlinable public static func elementaryCos(_ x: Float) -> Float { Foundation.cos(x) }
+
+    public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                            a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_sgemm(CblasRowMajor, blasTrans(transA), blasTrans(transB), Int32(m), Int32(n), Int32(k),
+                    alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+    public static func kAdd(_ o: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) { vs_add_f32(o, a, b, n) }
+    public static func kAccumulate(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int) { vs_accumulate_f32(y, x, n) }
+    public static func kBiasAdd(_ y: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, _ r: Int, _ c: Int) { vs_bias_add_f32(y, b, r, c) }
+    public static func kColsumAccumulate(_ db: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ r: Int, _ c: Int) { vs_colsum_accumulate_f32(db, dy, r, c) }
+    public static func kLayerNormForward(_ out: UnsafeMutablePointer<Float>, _ mean: UnsafeMutablePointer<Float>, _ rstd: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rows: Int, _ cols: Int, _ eps: Float) {
+        vs_layernorm_forward_f32(out, mean, rstd, x, g, b, rows, cols, eps)
+    }
+    public static func kLayerNormBackward(_ dx: UnsafeMutablePointer<Float>, _ dg: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ mean: UnsafePointer<Float>, _ rstd: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ rows: Int, _ cols: Int) {
+        vs_layernorm_backward_f32(dx, dg, db, dout, x, mean, rstd, g, rows, cols)
+    }
+    public static func kActivationForward(_ kind: ActivationKind, _ o: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int) {
+        switch kind {
+        case .gelu: vs_gelu_forward_f32(o, x, n)
+        case .relu: vs_relu_forward_f32(o, x, n)
+        case .elu: vs_elu_forward_f32(o, x, n)
+        case .sigmoid: vs_sigmoid_forward_f32(o, x, n)
+        }
+    }
+    public static func kActivationBackward(_ kind: ActivationKind, _ dx: UnsafeMutablePointer<Float>, _ s: UnsafePointer<Float>, _ dout: UnsafePointer<Float>, _ n: Int) {
+        switch kind {
+        case .gelu: vs_gelu_backward_f32(dx, s, dout, n)
+        case .relu: vs_relu_backward_f32(dx, s, dout, n)
+        case .elu: vs_elu_backward_f32(dx, s, dout, n)
+        case .sigmoid: vs_sigmoid_backward_f32(dx, s, dout, n)
+        }
+    }
+    public static func kSoftmaxForward(_ o: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ m: UnsafePointer<UInt8>?, _ r: Int, _ c: Int) { vs_softmax_forward_f32(o, x, m, r, c) }
+    public static func kSoftmaxBackward(_ dx: UnsafeMutablePointer<Float>, _ o: UnsafePointer<Float>, _ d: UnsafePointer<Float>, _ r: Int, _ c: Int) { vs_softmax_backward_f32(dx, o, d, r, c) }
+    public static func kAttentionForward(_ out: UnsafeMutablePointer<Float>, _ probs: UnsafeMutablePointer<Float>, _ qkv: UnsafePointer<Float>, _ km: UnsafePointer<UInt8>?, _ s0: Int, _ s1: Int, _ L: Int, _ H: Int, _ dh: Int) {
+        vs_attention_forward_f32(out, probs, qkv, km, s0, s1, L, H, dh)
+    }
+    public static func kAttentionBackward(_ dqkv: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ qkv: UnsafePointer<Float>, _ probs: UnsafePointer<Float>, _ s0: Int, _ s1: Int, _ L: Int, _ H: Int, _ dh: Int) {
+        vs_attention_backward_f32(dqkv, dout, qkv, probs, s0, s1, L, H, dh)
+    }
+    public static func kMaskedSoftmaxRows(_ p: UnsafeMutablePointer<Float>, _ km: UnsafePointer<UInt8>?, _ rows: Int, _ rps: Int, _ L: Int, _ scale: Float) {
+        vs_masked_softmax_rows_f32(p, km, rows, rps, L, scale)
+    }
+    public static func kSoftmaxBackwardInPlace(_ dp: UnsafeMutablePointer<Float>, _ p: UnsafePointer<Float>, _ rows: Int, _ cols: Int, _ scale: Float) {
+        vs_softmax_backward_inplace_f32(dp, p, rows, cols, scale)
+    }
+}
+
+extension Double: EngineScalar {
+    public static var safetensorsDType: String { "F64" }
+    @inlinable public static func elementaryExp(_ x: Double) -> Double { Foundation.exp(x) }
+    @inlinable public static func elementarySin(_ x: Double) -> Double { Foundation.sin(x) }
+    @inlinable public static func elementaryCos(_ x: Double) -> Double { Foundation.cos(x) }
+
+    public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+                            a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+                            beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        cblas_dgemm(CblasRowMajor, blasTrans(transA), blasTrans(transB), Int32(m), Int32(n), Int32(k),
+                    alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+    public static func kAdd(_ o: UnsafeMutablePointer<Double>, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) { vs_add_f64(o, a, b, n) }
+    public static func kAccumulate(_ y: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ n: Int) { vs_accumulate_f64(y, x, n) }
+    public static func kBiasAdd(_ y: UnsafeMutablePointer<Double>, _ b: UnsafePointer<Double>, _ r: Int, _ c: Int) { vs_bias_add_f64(y, b, r, c) }
+    public static func kColsumAccumulate(_ db: UnsafeMutablePointer<Double>, _ dy: UnsafePointer<Double>, _ r: Int, _ c: Int) { vs_colsum_accumulate_f64(db, dy, r, c) }
+    public static func kLayerNormForward(_ out: UnsafeMutablePointer<Double>, _ mean: UnsafeMutablePointer<Double>, _ rstd: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ g: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ rows: Int, _ cols: Int, _ eps: Double) {
+        vs_layernorm_forward_f64(out, mean, rstd, x, g, b, rows, cols, eps)
+    }
+    public static func kLayerNormBackward(_ dx: UnsafeMutablePointer<Double>, _ dg: UnsafeMutablePointer<Double>, _ db: UnsafeMutablePointer<Double>, _ dout: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ mean: UnsafePointer<Double>, _ rstd: UnsafePointer<Double>, _ g: UnsafePointer<Double>, _ rows: Int, _ cols: Int) {
+        vs_layernorm_backward_f64(dx, dg, db, dout, x, mean, rstd, g, rows, cols)
+    }
+    public static func kActivationForward(_ kind: ActivationKind, _ o: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ n: Int) {
+        switch kind {
+        case .gelu: vs_gelu_forward_f64(o, x, n)
+        case .relu: vs_relu_forward_f64(o, x, n)
+        case .elu: vs_elu_forward_f64(o, x, n)
+        case .sigmoid: vs_sigmoid_forward_f64(o, x, n)
+        }
+    }
+    public static func kActivationBackward(_ kind: ActivationKind, _ dx: UnsafeMutablePointer<Double>, _ s: UnsafePointer<Double>, _ dout: UnsafePointer<Double>, _ n: Int) {
+        switch kind {
+        case .gelu: vs_gelu_backward_f64(dx, s, dout, n)
+        case .relu: vs_relu_backward_f64(dx, s, dout, n)
+        case .elu: vs_elu_backward_f64(dx, s, dout, n)
+        case .sigmoid: vs_sigmoid_backward_f64(dx, s, dout, n)
+        }
+    }
+    public static func kSoftmaxForward(_ o: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ m: UnsafePointer<UInt8>?, _ r: Int, _ c: Int) { vs_softmax_forward_f64(o, x, m, r, c) }
+    public static func kSoftmaxBackward(_ dx: UnsafeMutablePointer<Double>, _ o: UnsafePointer<Double>, _ d: UnsafePointer<Double>, _ r: Int, _ c: Int) { vs_softmax_backward_f64(dx, o, d, r, c) }
+    public static func kAttentionForward(_ out: UnsafeMutablePointer<Double>, _ probs: UnsafeMutablePointer<Double>, _ qkv: UnsafePointer<Double>, _ km: UnsafePointer<UInt8>?, _ s0: Int, _ s1: Int, _ L: Int, _ H: Int, _ dh: Int) {
+        vs_attention_forward_f64(out, probs, qkv, km, s0, s1, L, H, dh)
+    }
+    public static func kAttentionBackward(_ dqkv: UnsafeMutablePointer<Double>, _ dout: UnsafePointer<Double>, _ qkv: UnsafePointer<Double>, _ probs: UnsafePointer<Double>, _ s0: Int, _ s1: Int, _ L: Int, _ H: Int, _ dh: Int) {
+        vs_attention_backward_f64(dqkv, dout, qkv, probs, s0, s1, L, H, dh)
+    }
+    public static func kMaskedSoftmaxRows(_ p: UnsafeMutablePointer<Double>, _ km: UnsafePointer<UInt8>?, _ rows: Int, _ rps: Int, _ L: Int, _ scale: Double) {
+        vs_masked_softmax_rows_f64(p, km, rows, rps, L, scale)
+    }
+    public static func kSoftmaxBackwardInPlace(_ dp: UnsafeMutablePointer<Double>, _ p: UnsafePointer<Double>, _ rows: Int, _ cols: Int, _ scale: Double) {
+        vs_softmax_backward_inplace_f64(dp, p, rows, cols, scale)
+    }
+}
+
+/// Naive triple-loop GEMM with the same contract as `EngineScalar.gemm`, kept beside the BLAS path as the
+/// reference for tests. Accumulates in the element type, k innermost.
+public func referenceGEMM<T: EngineScalar>(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: T,
+                                           a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
+                                           beta: T, c: UnsafeMutablePointer<T>, ldc: Int) {
+    for i in 0..<m {
+        for j in 0..<n {
+            var acc: T = 0
+            for p in 0..<k {
+                let av = transA ? a[p * lda + i] : a[i * lda + p]
+                let bv = transB ? b[j * ldb + p] : b[p * ldb + j]
+                acc += av * bv
+            }
+            c[i * ldc + j] = alpha * acc + (beta == 0 ? 0 : beta * c[i * ldc + j])
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// Elementwise nonlinearities (C kernels): GELU (tanh approximation), ReLU, ELU (α = 1), sigmoid.
+/// Any shape; `y` may not alias `x` for GELU/ReLU/ELU backward, which need the input.
+public enum Activation {
+    public static func forward<T: EngineScalar>(_ kind: ActivationKind, _ x: Tensor<T>, _ y: Tensor<T>) {
+        precondition(x.count == y.count, "Activation.forward: sizes")
+        T.kActivationForward(kind, y.pointer, x.constPointer, x.count)
+    }
+
+    /// Accumulates dx += f'(x) ⊙ dy. Pass the forward input `x` and output `y` (sigmoid uses `y`, the others `x`).
+    public static func backward<T: EngineScalar>(_ kind: ActivationKind, x: Tensor<T>, y: Tensor<T>, _ dy: Tensor<T>,
+                                                 _ dx: Tensor<T>) {
+        precondition(x.count == dy.count && dx.count == dy.count, "Activation.backward: sizes")
+        let saved = kind == .sigmoid ? y : x
+        T.kActivationBackward(kind, dx.pointer, saved.constPointer, dy.constPointer, x.count)
+    }
+}
+
+/// Softmax over the last axis, with an optional mask [N, C] (1 = keep). Masked entries get probability 0;
+/// a fully masked row gives all zeros (and zero gradient).
+public enum Softmax {
+    public static func forward<T: EngineScalar>(_ x: Tensor<T>, _ y: Tensor<T>, mask: UnsafePointer<UInt8>? = nil) {
+        precondition(x.count == y.count, "Softmax.forward: sizes")
+        T.kSoftmaxForward(y.pointer, x.constPointer, mask, x.rows, x.columns)
+    }
+    /// Accumulates dx += y ⊙ (dy − ⟨dy, y⟩) per row.
+    public static func backward<T: EngineScalar>(y: Tensor<T>, _ dy: Tensor<T>, _ dx: Tensor<T>) {
+        T.kSoftmaxBackward(dx.pointer, y.constPointer, dy.constPointer, y.rows, y.columns)
+    }
+}
+
+/// Elementwise sum (residual connections).
+public enum Residual {
+    /// out = a + b (out may alias a or b).
+    public static func add<T: EngineScalar>(_ a: Tensor<T>, _ b: Tensor<T>, _ out: Tensor<T>) {
+        precondition(a.count == b.count && a.count == out.count, "Residual.add: sizes")
+        T.kAdd(out.pointer, a.constPointer, b.constPointer, a.count)
+    }
+    /// y += x.
+    public static func accumulate<T: EngineScalar>(_ y: Tensor<T>, _ x: Tensor<T>) {
+        precondition(x.count == y.count, "Residual.accumulate: sizes")
+        T.kAccumulate(y.pointer, x.constPointer, x.count)
+    }
+}

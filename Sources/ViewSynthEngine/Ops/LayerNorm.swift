@@ -1,0 +1,38 @@
+/// Layer normalisation over the last axis: y = (x − mean) / √(var + eps) · γ + β (biased variance).
+///
+/// Shapes: x, y [N, C]; saved statistics mean, rstd [N] (from the activation arena).
+/// Parameters: "<name>.scale" (γ, init 1) and "<name>.bias" (β, init 0), neither decayed. eps = 1e-6 (flax).
+public struct LayerNorm: Sendable {
+    public let features: Int
+    public let eps: Double
+    public let scale: ParameterHandle
+    public let bias: ParameterHandle
+
+    public init(_ name: String, features: Int, eps: Double = 1e-6, layout: inout ParameterLayout) {
+        self.features = features
+        self.eps = eps
+        scale = layout.add(name + ".scale", [features], decay: false)
+        bias = layout.add(name + ".bias", [features], decay: false)
+    }
+
+    public func initialize<T: EngineScalar>(_ p: ParameterStore<T>) {
+        p.value(scale).fill(1)
+        p.value(bias).zero()
+    }
+
+    public func forward<T: EngineScalar>(_ x: Tensor<T>, _ y: Tensor<T>, mean: Tensor<T>, rstd: Tensor<T>,
+                                         _ p: ParameterStore<T>) {
+        precondition(x.columns == features && y.count == x.count && mean.count == x.rows && rstd.count == x.rows,
+                     "LayerNorm.forward: shapes")
+        T.kLayerNormForward(y.pointer, mean.pointer, rstd.pointer, x.constPointer, p.value(scale).constPointer,
+                            p.value(bias).constPointer, x.rows, features, T(eps))
+    }
+
+    /// Accumulates dx, dγ, dβ.
+    public func backward<T: EngineScalar>(_ x: Tensor<T>, _ dy: Tensor<T>, _ dx: Tensor<T>, mean: Tensor<T>,
+                                          rstd: Tensor<T>, _ p: ParameterStore<T>) {
+        T.kLayerNormBackward(dx.pointer, p.grad(scale).pointer, p.grad(bias).pointer, dy.constPointer,
+                             x.constPointer, mean.constPointer, rstd.constPointer, p.value(scale).constPointer,
+                             x.rows, features)
+    }
+}
