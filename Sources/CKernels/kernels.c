@@ -1,6 +1,7 @@
 // Instantiates kernels_template.h for float and double, and the cpuid helper.
 #include "CKernels.h"
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__clang__) && !defined(VS_NO_DISPATCH)
@@ -65,6 +66,13 @@ static inline float vs_tanhf_fast(float x) {
 #define VS_SQRT(x) sqrtf(x)
 #define VS_NEG_INF (-INFINITY)
 #include "kernels_template.h"
+#undef VS_TILE_BODY
+#undef VS_TILE8
+#undef VS_TILE4
+#undef VS_STORE_ROW
+#undef VS_CLAMP
+#undef VS_AROW_NN
+#undef VS_AROW_TN
 #undef T
 #undef S
 #undef VS_EXP

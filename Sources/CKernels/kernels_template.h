@@ -212,6 +212,143 @@ VS_DISPATCH void FN(vs_softmax_backward_inplace_)(T *restrict dp, const T *restr
   }
 }
 
+// ---- Register-tiled small GEMMs for attention (4 rows × 16 columns per tile) -------------------------------
+//
+// C[r][c] (= or +=) Σ_t A(r, t) · B[t][c] for r < R, c < Cc, t < Tn, with A(r, t) = A[r·lda + t] (nn) or
+// A[t·lda + r] (tn). B rows must be readable for 16·⌈Cc/16⌉ columns (callers guarantee it: packed,
+// zero-padded operands, or Cc a multiple of 16). Only columns < Cc and rows < R are written.
+
+// Tiles of 8 rows (8 independent accumulators: enough FMAs in flight for 2 FMA pipes) or 4 rows, × 16
+// columns. Row indices are clamped to R-1 for loads; only rows < R are stored. AROW(r, t) reads A(r, t).
+#define VS_STORE_ROW(q, ACC)                                                                               \
+  if (r0 + q < R) {                                                                                        \
+    T *dst = C + (r0 + q) * ldc + c0;                                                                      \
+    if (cw == 16) {                                                                                        \
+      if (accumulate)                                                                                      \
+        for (int c = 0; c < 16; c++) dst[c] += ACC[c];                                                     \
+      else                                                                                                 \
+        for (int c = 0; c < 16; c++) dst[c] = ACC[c];                                                      \
+    } else if (accumulate)                                                                                 \
+      for (long c = 0; c < cw; c++) dst[c] += ACC[c];                                                      \
+    else                                                                                                   \
+      for (long c = 0; c < cw; c++) dst[c] = ACC[c];                                                       \
+  }
+#define VS_CLAMP(q) (r0 + q < R ? r0 + q : R - 1)
+
+#define VS_TILE8(AROW)                                                                                     \
+  {                                                                                                        \
+    const long i0 = VS_CLAMP(0), i1 = VS_CLAMP(1), i2 = VS_CLAMP(2), i3 = VS_CLAMP(3), i4 = VS_CLAMP(4),   \
+               i5 = VS_CLAMP(5), i6 = VS_CLAMP(6), i7 = VS_CLAMP(7);                                       \
+    T acc0[16] = {0}, acc1[16] = {0}, acc2[16] = {0}, acc3[16] = {0}, acc4[16] = {0}, acc5[16] = {0},      \
+      acc6[16] = {0}, acc7[16] = {0};                                                                      \
+    for (long t = 0; t < Tn; t++) {                                                                        \
+      const T *b = B + t * ldb + c0;                                                                       \
+      const T a0 = AROW(i0, t), a1 = AROW(i1, t), a2 = AROW(i2, t), a3 = AROW(i3, t), a4 = AROW(i4, t),    \
+              a5 = AROW(i5, t), a6 = AROW(i6, t), a7 = AROW(i7, t);                                        \
+      for (int c = 0; c < 16; c++) {                                                                       \
+        const T bc = b[c];                                                                                 \
+        acc0[c] += a0 * bc; acc1[c] += a1 * bc; acc2[c] += a2 * bc; acc3[c] += a3 * bc;                    \
+        acc4[c] += a4 * bc; acc5[c] += a5 * bc; acc6[c] += a6 * bc; acc7[c] += a7 * bc;                    \
+      }                                                                                                    \
+    }                                                                                                      \
+    const long cw = Cc - c0 < 16 ? Cc - c0 : 16;                                                           \
+    VS_STORE_ROW(0, acc0) VS_STORE_ROW(1, acc1) VS_STORE_ROW(2, acc2) VS_STORE_ROW(3, acc3)                \
+    VS_STORE_ROW(4, acc4) VS_STORE_ROW(5, acc5) VS_STORE_ROW(6, acc6) VS_STORE_ROW(7, acc7)                \
+  }
+
+#define VS_TILE4(AROW)                                                                                     \
+  {                                                                                                        \
+    const long i0 = VS_CLAMP(0), i1 = VS_CLAMP(1), i2 = VS_CLAMP(2), i3 = VS_CLAMP(3);                     \
+    T acc0[16] = {0}, acc1[16] = {0}, acc2[16] = {0}, acc3[16] = {0};                                      \
+    for (long t = 0; t < Tn; t++) {                                                                        \
+      const T *b = B + t * ldb + c0;                                                                       \
+      const T a0 = AROW(i0, t), a1 = AROW(i1, t), a2 = AROW(i2, t), a3 = AROW(i3, t);                      \
+      for (int c = 0; c < 16; c++) {                                                                       \
+        const T bc = b[c];                                                                                 \
+        acc0[c] += a0 * bc; acc1[c] += a1 * bc; acc2[c] += a2 * bc; acc3[c] += a3 * bc;                    \
+      }                                                                                                    \
+    }                                                                                                      \
+    const long cw = Cc - c0 < 16 ? Cc - c0 : 16;                                                           \
+    VS_STORE_ROW(0, acc0) VS_STORE_ROW(1, acc1) VS_STORE_ROW(2, acc2) VS_STORE_ROW(3, acc3)                \
+  }
+
+#define VS_TILE_BODY(AROW)                                                                                 \
+  long r0 = 0;                                                                                             \
+  for (; r0 + 8 <= R; r0 += 8)                                                                             \
+    for (long c0 = 0; c0 < Cc; c0 += 16) VS_TILE8(AROW)                                                    \
+  for (; r0 < R; r0 += 4)                                                                                  \
+    for (long c0 = 0; c0 < Cc; c0 += 16) VS_TILE4(AROW)
+
+#define VS_AROW_NN(r, t) A[(r) * lda + (t)]
+#define VS_AROW_TN(r, t) A[(t) * lda + (r)]
+
+static inline __attribute__((always_inline)) void FN(vs_tile_nn_)(long R, long Cc, long Tn, const T *restrict A, long lda, const T *restrict B,
+                                   long ldb, T *restrict C, long ldc, int accumulate) {
+  VS_TILE_BODY(VS_AROW_NN)
+}
+
+static inline __attribute__((always_inline)) void FN(vs_tile_tn_)(long R, long Cc, long Tn, const T *restrict A, long lda, const T *restrict B,
+                                   long ldb, T *restrict C, long ldc, int accumulate) {
+  VS_TILE_BODY(VS_AROW_TN)
+}
+
+/// dst[d][j] = src[j·ld + d] for j < L, d < dh; columns L..<Lp are zero.
+static inline void FN(vs_pack_transposed_)(T *restrict dst, const T *restrict src, long ld, long L, long Lp, long dh) {
+  for (long d = 0; d < dh; d++) {
+    T *row = dst + d * Lp;
+    for (long j = 0; j < L; j++) row[j] = src[j * ld + d];
+    for (long j = L; j < Lp; j++) row[j] = 0;
+  }
+}
+
+/// Tiled attention forward (dh a multiple of 16); same contract as vs_attention_forward.
+static inline __attribute__((always_inline)) void FN(vs_attention_forward_tiled_)(T *out, T *probs, const T *qkv, const uint8_t *key_mask, long seq_begin,
+                                            long seq_end, long L, long H, long dh, T *work) {
+  const long D = H * dh, ld = 3 * D, Lp = (L + 15) / 16 * 16;
+  const T scale = (T)1 / VS_SQRT((T)dh);
+  T *kt = work; /* [dh][Lp] */
+  for (long s = seq_begin; s < seq_end; s++) {
+    const T *base = qkv + s * L * ld;
+    const uint8_t *mask = key_mask ? key_mask + s * L : 0;
+    for (long h = 0; h < H; h++) {
+      T *P = probs + ((s * H + h) * L) * L;
+      FN(vs_pack_transposed_)(kt, base + D + h * dh, ld, L, Lp, dh);
+      FN(vs_tile_nn_)(L, L, dh, base + h * dh, ld, kt, Lp, P, L, 0);          /* scores = Q Kᵀ */
+      for (long i = 0; i < L; i++) FN(vs_softmax_row_)(P + i * L, P + i * L, mask, L, scale);
+      FN(vs_tile_nn_)(L, dh, L, P, L, base + 2 * D + h * dh, ld, out + s * L * D + h * dh, D, 0); /* P V */
+    }
+  }
+}
+
+/// Tiled attention backward (dh a multiple of 16); same contract as vs_attention_backward.
+static inline __attribute__((always_inline)) void FN(vs_attention_backward_tiled_)(T *dqkv, const T *dout, const T *qkv, const T *probs, long seq_begin,
+                                             long seq_end, long L, long H, long dh, T *work) {
+  const long D = H * dh, ld = 3 * D, Lp = (L + 15) / 16 * 16;
+  const T scale = (T)1 / VS_SQRT((T)dh);
+  T *vt = work;            /* [dh][Lp] */
+  T *ds = work + dh * Lp;  /* [L][Lp] */
+  for (long s = seq_begin; s < seq_end; s++) {
+    const T *base = qkv + s * L * ld;
+    T *dbase = dqkv + s * L * ld;
+    const T *go = dout + s * L * D;
+    for (long h = 0; h < H; h++) {
+      const T *P = probs + ((s * H + h) * L) * L;
+      FN(vs_tile_tn_)(L, dh, L, P, L, go + h * dh, D, dbase + 2 * D + h * dh, ld, 1);  /* dV += Pᵀ dO */
+      FN(vs_pack_transposed_)(vt, base + 2 * D + h * dh, ld, L, Lp, dh);
+      FN(vs_tile_nn_)(L, L, dh, go + h * dh, D, vt, Lp, ds, Lp, 0);                    /* dP = dO Vᵀ */
+      for (long i = 0; i < L; i++) {                                                  /* dS */
+        T *d = ds + i * Lp;
+        const T *y = P + i * L;
+        T c = FN(vs_dot_)(y, d, L);
+        for (long j = 0; j < L; j++) d[j] = scale * y[j] * (d[j] - c);
+        for (long j = L; j < Lp; j++) d[j] = 0;
+      }
+      FN(vs_tile_nn_)(L, dh, L, ds, Lp, base + D + h * dh, ld, dbase + h * dh, ld, 1);      /* dQ += dS K */
+      FN(vs_tile_tn_)(L, dh, L, ds, Lp, base + h * dh, ld, dbase + D + h * dh, ld, 1);      /* dK += dSᵀ Q */
+    }
+  }
+}
+
 // ---- Multi-head self-attention over many short sequences at once --------------------------------------------
 //
 // qkv: [S*L, 3*D] rows (token s*L+i), columns [Q | K | V], each D = H*dh wide, head h at columns h*dh.
@@ -221,6 +358,15 @@ VS_DISPATCH void FN(vs_softmax_backward_inplace_)(T *restrict dp, const T *restr
 
 VS_DISPATCH void FN(vs_attention_forward_)(T *out, T *probs, const T *qkv, const uint8_t *key_mask, long seq_begin,
                                            long seq_end, long L, long H, long dh) {
+  if (dh % 16 == 0) {
+    const long Lp = (L + 15) / 16 * 16;
+    T *work = (T *)aligned_alloc(64, ((size_t)(dh * Lp * sizeof(T)) + 63) / 64 * 64);
+    if (work) {
+      FN(vs_attention_forward_tiled_)(out, probs, qkv, key_mask, seq_begin, seq_end, L, H, dh, work);
+      free(work);
+      return;
+    }
+  }
   const long D = H * dh, ld = 3 * D;
   const T scale = (T)1 / VS_SQRT((T)dh);
   for (long s = seq_begin; s < seq_end; s++) {
@@ -246,6 +392,15 @@ VS_DISPATCH void FN(vs_attention_forward_)(T *out, T *probs, const T *qkv, const
 
 VS_DISPATCH void FN(vs_attention_backward_)(T *dqkv, const T *dout, const T *qkv, const T *probs, long seq_begin,
                                             long seq_end, long L, long H, long dh) {
+  if (dh % 16 == 0) {
+    const long Lp = (L + 15) / 16 * 16;
+    T *work = (T *)aligned_alloc(64, ((size_t)((dh + L) * Lp * sizeof(T)) + 63) / 64 * 64);
+    if (work) {
+      FN(vs_attention_backward_tiled_)(dqkv, dout, qkv, probs, seq_begin, seq_end, L, H, dh, work);
+      free(work);
+      return;
+    }
+  }
   const long D = H * dh, ld = 3 * D;
   const T scale = (T)1 / VS_SQRT((T)dh);
   T dp[L];

@@ -2,33 +2,21 @@ import COpenBLAS
 import Dispatch
 import Foundation
 
-/// The ONE place that decides how the 2 (or more) cores are shared between OpenBLAS and our own workers,
-/// so they never oversubscribe:
+/// The ONE place that decides how the cores are shared between OpenBLAS and our own workers.
 ///
-/// - Outside a parallel region, BLAS may use `workerCount` threads (a big GEMM over all B·L tokens of a
-///   layer gets every core).
-/// - `parallelFor` splits work over `workerCount` of our own workers and drops BLAS to 1 thread for the
-///   duration (a GEMM called inside a region runs on the calling worker only), then restores it.
+/// Policy: OpenBLAS always runs single-threaded, and all parallelism is ours. A large GEMM is split into
+/// `gemmChunks` independent sub-products (row blocks of C, or column blocks when C is wide) that our
+/// workers run concurrently, each a single-threaded BLAS call; sequence-parallel kernels (attention) and
+/// row-parallel elementwise kernels use the same workers. So there is never a second thread pool (OpenBLAS
+/// worker threads spin after each call and would steal a core from our workers on a 2-core machine).
+///
+/// Determinism: the split of a GEMM depends only on its shape and on `gemmChunks` = max(2, workerCount),
+/// never on which worker runs which chunk; elementwise and attention kernels split by whole rows/sequences,
+/// never inside a reduction. So 1 and 2 workers give the same bytes. (OpenBLAS itself does not: its
+/// results change in the last bits between its own thread counts, and between different splits.)
 ///
 /// `workerCount` defaults to the number of active processors, or `VIEWSYNTH_THREADS` when set (≥ 1).
-///
-/// Determinism: our own kernels split work by whole sequences/rows, never inside a reduction, so they give
-/// the same bytes with any worker count. OpenBLAS does NOT: measured on this machine, sgemm results change
-/// in the last bits between 1 and 2 BLAS threads (always with the Prescott kernels, for some shapes with
-/// SkylakeX), and even between row splits of one product. Runs with the same thread counts are bit-identical.
-/// For bit-identical results across worker counts choose `blasPolicy = .singleThreaded` (BLAS always on
-/// 1 thread; GEMM-heavy work gets up to ~2× slower on 2 cores).
 public enum Threading {
-    public enum BLASPolicy: String, Sendable, Codable {
-        /// BLAS uses `workerCount` threads outside parallel regions (fastest).
-        case allWorkers
-        /// BLAS always uses 1 thread (bit-identical results for any `workerCount`).
-        case singleThreaded
-    }
-    nonisolated(unsafe) private static var _policy: BLASPolicy = .allWorkers
-    public static var blasPolicy: BLASPolicy { _policy }
-    static var blasThreadsOutsideRegions: Int32 { _policy == .singleThreaded ? 1 : Int32(_workers) }
-
     nonisolated(unsafe) private static var _workers: Int = {
         if let s = ProcessInfo.processInfo.environment["VIEWSYNTH_THREADS"], let n = Int(s), n >= 1 { return n }
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -36,27 +24,33 @@ public enum Threading {
     nonisolated(unsafe) private static var configured = false
     nonisolated(unsafe) private static var inRegion = false
 
-    /// Our worker count (= BLAS threads outside parallel regions with the default policy).
+    /// Our worker count.
     public static var workerCount: Int { _workers }
 
-    /// Sets the worker count and the BLAS thread count to match. Call from the main thread, outside regions.
-    public static func configure(workers: Int, blasPolicy: BLASPolicy? = nil) {
+    /// Independent sub-products a large GEMM is split into (fixed for 1 and 2 workers, for determinism).
+    public static var gemmChunks: Int { max(2, _workers) }
+
+    /// A GEMM with fewer FLOPs than this runs as one BLAS call (on the calling thread).
+    public static let gemmSplitFLOPs = 4_000_000.0
+
+    /// Sets the worker count (and OpenBLAS to 1 thread). Call from the main thread, outside parallel work.
+    public static func configure(workers: Int) {
         _workers = max(1, workers)
-        if let blasPolicy { _policy = blasPolicy }
-        openblas_set_num_threads(blasThreadsOutsideRegions)
+        openblas_set_num_threads(1)
         configured = true
     }
 
-    /// Makes sure BLAS uses `workerCount` threads (called by the ops before big GEMMs; cheap after the first).
+    /// Makes sure OpenBLAS runs single-threaded (cheap after the first call).
     @inline(__always) public static func ensureConfigured() {
         if !configured { configure(workers: _workers) }
     }
 
-    /// BLAS threads right now (as OpenBLAS reports them).
+    /// BLAS threads right now (as OpenBLAS reports them; 1 once configured).
     public static var blasThreads: Int { Int(openblas_get_num_threads()) }
 
-    /// Runs `body` on `0..<n` split into at most `workerCount` contiguous chunks, in parallel. BLAS runs on
-    /// 1 thread inside. With `n < minimumPerWorker * 2` (or one worker, or when nested) it runs inline.
+    /// Runs `body` on `0..<n` split into at most `workerCount` contiguous chunks, in parallel. With
+    /// `n < 2 · minimumPerWorker` (or one worker, or when nested in another region) it runs inline.
+    /// `body` must only write data owned by its chunk.
     public static func parallelFor(_ n: Int, minimumPerWorker: Int = 1, _ body: (Range<Int>) -> Void) {
         ensureConfigured()
         let w = min(_workers, max(1, n / max(1, minimumPerWorker)))
@@ -65,16 +59,57 @@ public enum Threading {
             return
         }
         inRegion = true
-        openblas_set_num_threads(1)
         withoutActuallyEscaping(body) { body in
-            // The chunks are disjoint; callers guarantee their closures only write their own chunk.
             nonisolated(unsafe) let run = body
             DispatchQueue.concurrentPerform(iterations: w) { t in
                 let lo = n * t / w, hi = n * (t + 1) / w
                 if hi > lo { run(lo..<hi) }
             }
         }
-        openblas_set_num_threads(blasThreadsOutsideRegions)
         inRegion = false
+    }
+
+    /// Runs `chunks` independent tasks on the workers (task i in 0..<chunks, in any order).
+    public static func parallelTasks(_ chunks: Int, _ body: (Int) -> Void) {
+        parallelFor(chunks) { r in for i in r { body(i) } }
+    }
+
+    /// Elementwise work over `count` elements in chunks of whole 16-element blocks (results independent
+    /// of the split). Inline below `minimum` elements.
+    public static func parallelElements(_ count: Int, minimum: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
+        if count < minimum || _workers == 1 { body(0..<count); return }
+        let blocks = (count + 15) / 16
+        parallelFor(blocks) { r in body(r.lowerBound * 16..<min(count, r.upperBound * 16)) }
+    }
+
+    /// The engine's GEMM (same contract as `EngineScalar.gemm`): large products are split into
+    /// `gemmChunks` row blocks of C (or column blocks when N > M), run concurrently as single-threaded
+    /// BLAS calls. Block boundaries are multiples of 16 and depend only on the shape.
+    public static func gemm<T: EngineScalar>(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: T,
+                                             a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
+                                             beta: T, c: UnsafeMutablePointer<T>, ldc: Int) {
+        ensureConfigured()
+        let chunks = gemmChunks
+        let flops = 2 * Double(m) * Double(n) * Double(k)
+        let splitRows = m >= n
+        let extent = splitRows ? m : n
+        if flops < gemmSplitFLOPs || extent < 32 * chunks {
+            T.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                   beta: beta, c: c, ldc: ldc)
+            return
+        }
+        func bound(_ i: Int) -> Int { i == chunks ? extent : (extent * i / chunks) / 16 * 16 }
+        parallelTasks(chunks) { i in
+            let lo = bound(i), hi = bound(i + 1)
+            guard hi > lo else { return }
+            if splitRows {
+                T.gemm(transA: transA, transB: transB, m: hi - lo, n: n, k: k, alpha: alpha,
+                       a: transA ? a + lo : a + lo * lda, lda: lda, b: b, ldb: ldb, beta: beta,
+                       c: c + lo * ldc, ldc: ldc)
+            } else {
+                T.gemm(transA: transA, transB: transB, m: m, n: hi - lo, k: k, alpha: alpha, a: a, lda: lda,
+                       b: transB ? b + lo * ldb : b + lo, ldb: ldb, beta: beta, c: c + lo, ldc: ldc)
+            }
+        }
     }
 }

@@ -65,9 +65,11 @@ struct OpsGradientTests {
         #expect(abs((0..<5).map { y.t[$0] }.reduce(0, +) - 1) < 1e-12)
     }
 
-    @Test(arguments: [SelfAttention.Algorithm.kernel, .gemm]) func attention(algorithm: SelfAttention.Algorithm) {
+    /// dh = 3 runs the plain C kernel, dh = 16 the register-tiled one (used when dh is a multiple of 16).
+    @Test(arguments: [(SelfAttention.Algorithm.kernel, 3), (.gemm, 3), (.kernel, 16), (.gemm, 16)])
+    func attention(algorithm: SelfAttention.Algorithm, dh: Int) {
         var rng = EngineRNG(seed: 5)
-        let S = 3, L = 5, H = 2, dh = 3, D = H * dh
+        let S = 3, L = 5, H = 2, D = H * dh
         let att = SelfAttention(width: D, heads: H, algorithm: algorithm)
         let qkv = TestTensor<Double>([S * L, 3 * D], normal: 1, &rng), dqkv = TestTensor<Double>([S * L, 3 * D])
         let out = TestTensor<Double>([S * L, D]), probs = TestTensor<Double>([S, H, L, L])

@@ -3,7 +3,10 @@
 public enum Activation {
     public static func forward<T: EngineScalar>(_ kind: ActivationKind, _ x: Tensor<T>, _ y: Tensor<T>) {
         precondition(x.count == y.count, "Activation.forward: sizes")
-        T.kActivationForward(kind, y.pointer, x.constPointer, x.count)
+        let yp = y.pointer, xp = x.constPointer
+        Threading.parallelElements(x.count) { r in
+            T.kActivationForward(kind, yp + r.lowerBound, xp + r.lowerBound, r.count)
+        }
     }
 
     /// Accumulates dx += f'(x) ⊙ dy. Pass the forward input `x` and output `y` (sigmoid uses `y`, the others `x`).
@@ -11,7 +14,11 @@ public enum Activation {
                                                  _ dx: Tensor<T>) {
         precondition(x.count == dy.count && dx.count == dy.count, "Activation.backward: sizes")
         let saved = kind == .sigmoid ? y : x
-        T.kActivationBackward(kind, dx.pointer, saved.constPointer, dy.constPointer, x.count)
+        let dxp = dx.pointer, sp = saved.constPointer, dyp = dy.constPointer
+        Threading.parallelElements(x.count) { r in
+            let o = r.lowerBound
+            T.kActivationBackward(kind, dxp + o, sp + o, dyp + o, r.count)
+        }
     }
 }
 
@@ -33,11 +40,15 @@ public enum Residual {
     /// out = a + b (out may alias a or b).
     public static func add<T: EngineScalar>(_ a: Tensor<T>, _ b: Tensor<T>, _ out: Tensor<T>) {
         precondition(a.count == b.count && a.count == out.count, "Residual.add: sizes")
-        T.kAdd(out.pointer, a.constPointer, b.constPointer, a.count)
+        let op = out.pointer, ap = a.constPointer, bp = b.constPointer
+        Threading.parallelElements(a.count) { r in
+            T.kAdd(op + r.lowerBound, ap + r.lowerBound, bp + r.lowerBound, r.count)
+        }
     }
     /// y += x.
     public static func accumulate<T: EngineScalar>(_ y: Tensor<T>, _ x: Tensor<T>) {
         precondition(x.count == y.count, "Residual.accumulate: sizes")
-        T.kAccumulate(y.pointer, x.constPointer, x.count)
+        let yp = y.pointer, xp = x.constPointer
+        Threading.parallelElements(x.count) { r in T.kAccumulate(yp + r.lowerBound, xp + r.lowerBound, r.count) }
     }
 }

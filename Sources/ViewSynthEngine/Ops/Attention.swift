@@ -7,7 +7,8 @@
 /// gets zero probabilities and a zero output (so masked-out samples contribute nothing).
 ///
 /// Two algorithms, same results up to rounding:
-/// - `.kernel`: one C kernel call per worker over a range of sequences (batched; the short-sequence path).
+/// - `.kernel`: one C kernel call per worker over a range of sequences (batched; register-tiled 8×16
+///   micro-kernels when dh is a multiple of 16, plain loops otherwise).
 /// - `.gemm`: per (sequence, head) BLAS GEMMs for QKᵀ and PV plus a batched masked softmax kernel; pays
 ///   per-call overhead, so it only wins for long sequences.
 /// `.automatic` picks `.kernel` for L < `gemmThreshold` (set by measurement, see EngineBenchmark).
@@ -46,23 +47,26 @@ public struct SelfAttention: Sendable {
                 T.kAttentionForward(o, p, q, keyMask, r.lowerBound, r.upperBound, L, H, dh)
             }
         case .gemm:
-            Threading.ensureConfigured()
-            let ld = 3 * D
-            for s in 0..<S {
-                let base = qkv.constPointer + s * L * ld
-                for h in 0..<H {
-                    T.gemm(transA: false, transB: true, m: L, n: L, k: dh, alpha: 1,
-                           a: base + h * dh, lda: ld, b: base + D + h * dh, ldb: ld,
-                           beta: 0, c: probs.pointer + (s * H + h) * L * L, ldc: L)
+            let q = qkv.constPointer, o = out.pointer, p = probs.pointer
+            let ld = 3 * D, scale = 1 / T(dh).squareRoot()
+            Threading.parallelFor(S, minimumPerWorker: max(1, 2048 / max(1, L * L))) { r in
+                for s in r {
+                    let base = q + s * L * ld
+                    for h in 0..<H {
+                        T.gemm(transA: false, transB: true, m: L, n: L, k: dh, alpha: 1,
+                               a: base + h * dh, lda: ld, b: base + D + h * dh, ldb: ld,
+                               beta: 0, c: p + (s * H + h) * L * L, ldc: L)
+                    }
                 }
-            }
-            T.kMaskedSoftmaxRows(probs.pointer, keyMask, S * H * L, H * L, L, 1 / T(dh).squareRoot())
-            for s in 0..<S {
-                let base = qkv.constPointer + s * L * ld
-                for h in 0..<H {
-                    T.gemm(transA: false, transB: false, m: L, n: dh, k: L, alpha: 1,
-                           a: probs.constPointer + (s * H + h) * L * L, lda: L, b: base + 2 * D + h * dh, ldb: ld,
-                           beta: 0, c: out.pointer + s * L * D + h * dh, ldc: D)
+                T.kMaskedSoftmaxRows(p + r.lowerBound * H * L * L, keyMask.map { $0 + r.lowerBound * L },
+                                     r.count * H * L, H * L, L, scale)
+                for s in r {
+                    let base = q + s * L * ld
+                    for h in 0..<H {
+                        T.gemm(transA: false, transB: false, m: L, n: dh, k: L, alpha: 1,
+                               a: p + (s * H + h) * L * L, lda: L, b: base + 2 * D + h * dh, ldb: ld,
+                               beta: 0, c: o + s * L * D + h * dh, ldc: D)
+                    }
                 }
             }
         }
@@ -83,33 +87,33 @@ public struct SelfAttention: Sendable {
             guard let scratch, scratch.count >= S * H * L * L else {
                 preconditionFailure("SelfAttention.backward(.gemm): scratch of S·H·L·L elements required")
             }
-            Threading.ensureConfigured()
-            let ld = 3 * D
+            let ld = 3 * D, scale = 1 / T(dh).squareRoot()
+            let q = qkv.constPointer, pr = probs.constPointer, g = dout.constPointer, dq = dqkv.pointer
             let dp = scratch.pointer
-            for s in 0..<S {
-                let base = qkv.constPointer + s * L * ld
-                let dbase = dqkv.pointer + s * L * ld
-                let go = dout.constPointer + s * L * D
-                for h in 0..<H {
-                    let P = probs.constPointer + (s * H + h) * L * L
-                    // dV += Pᵀ dO ; dP = dO Vᵀ
-                    T.gemm(transA: true, transB: false, m: L, n: dh, k: L, alpha: 1, a: P, lda: L,
-                           b: go + h * dh, ldb: D, beta: 1, c: dbase + 2 * D + h * dh, ldc: ld)
-                    T.gemm(transA: false, transB: true, m: L, n: L, k: dh, alpha: 1, a: go + h * dh, lda: D,
-                           b: base + 2 * D + h * dh, ldb: ld, beta: 0, c: dp + (s * H + h) * L * L, ldc: L)
+            Threading.parallelFor(S, minimumPerWorker: max(1, 2048 / max(1, L * L))) { r in
+                for s in r {
+                    let base = q + s * L * ld, dbase = dq + s * L * ld, go = g + s * L * D
+                    for h in 0..<H {
+                        let P = pr + (s * H + h) * L * L
+                        // dV += Pᵀ dO ; dP = dO Vᵀ
+                        T.gemm(transA: true, transB: false, m: L, n: dh, k: L, alpha: 1, a: P, lda: L,
+                               b: go + h * dh, ldb: D, beta: 1, c: dbase + 2 * D + h * dh, ldc: ld)
+                        T.gemm(transA: false, transB: true, m: L, n: L, k: dh, alpha: 1, a: go + h * dh, lda: D,
+                               b: base + 2 * D + h * dh, ldb: ld, beta: 0, c: dp + (s * H + h) * L * L, ldc: L)
+                    }
                 }
-            }
-            T.kSoftmaxBackwardInPlace(dp, probs.constPointer, S * H * L, L, 1 / T(dh).squareRoot())
-            for s in 0..<S {
-                let base = qkv.constPointer + s * L * ld
-                let dbase = dqkv.pointer + s * L * ld
-                for h in 0..<H {
-                    let dS = UnsafePointer(dp + (s * H + h) * L * L)
-                    // dQ += dS K ; dK += dSᵀ Q
-                    T.gemm(transA: false, transB: false, m: L, n: dh, k: L, alpha: 1, a: dS, lda: L,
-                           b: base + D + h * dh, ldb: ld, beta: 1, c: dbase + h * dh, ldc: ld)
-                    T.gemm(transA: true, transB: false, m: L, n: dh, k: L, alpha: 1, a: dS, lda: L,
-                           b: base + h * dh, ldb: ld, beta: 1, c: dbase + D + h * dh, ldc: ld)
+                let off = r.lowerBound * H * L * L
+                T.kSoftmaxBackwardInPlace(dp + off, pr + off, r.count * H * L, L, scale)
+                for s in r {
+                    let base = q + s * L * ld, dbase = dq + s * L * ld
+                    for h in 0..<H {
+                        let dS = UnsafePointer(dp + (s * H + h) * L * L)
+                        // dQ += dS K ; dK += dSᵀ Q
+                        T.gemm(transA: false, transB: false, m: L, n: dh, k: L, alpha: 1, a: dS, lda: L,
+                               b: base + D + h * dh, ldb: ld, beta: 1, c: dbase + h * dh, ldc: ld)
+                        T.gemm(transA: true, transB: false, m: L, n: dh, k: L, alpha: 1, a: dS, lda: L,
+                               b: base + h * dh, ldb: ld, beta: 1, c: dbase + D + h * dh, ldc: ld)
+                    }
                 }
             }
         }

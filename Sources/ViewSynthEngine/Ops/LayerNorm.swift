@@ -24,8 +24,12 @@ public struct LayerNorm: Sendable {
                                          _ p: ParameterStore<T>) {
         precondition(x.columns == features && y.count == x.count && mean.count == x.rows && rstd.count == x.rows,
                      "LayerNorm.forward: shapes")
-        T.kLayerNormForward(y.pointer, mean.pointer, rstd.pointer, x.constPointer, p.value(scale).constPointer,
-                            p.value(bias).constPointer, x.rows, features, T(eps))
+        let C = features, yp = y.pointer, mp = mean.pointer, rp = rstd.pointer, xp = x.constPointer
+        let g = p.value(scale).constPointer, b = p.value(bias).constPointer, e = T(eps)
+        Threading.parallelFor(x.rows, minimumPerWorker: max(1, 16384 / C)) { r in
+            let o = r.lowerBound
+            T.kLayerNormForward(yp + o * C, mp + o, rp + o, xp + o * C, g, b, r.count, C, e)
+        }
     }
 
     /// Accumulates dx, dγ, dβ.

@@ -27,24 +27,27 @@ public struct Linear: Sendable {
     public func forward<T: EngineScalar>(_ x: Tensor<T>, _ y: Tensor<T>, _ p: ParameterStore<T>) {
         let n = x.rows
         precondition(x.columns == inFeatures && y.columns == outFeatures && y.rows == n, "Linear.forward: shapes")
-        Threading.ensureConfigured()
-        T.gemm(transA: false, transB: false, m: n, n: outFeatures, k: inFeatures, alpha: 1,
+        Threading.gemm(transA: false, transB: false, m: n, n: outFeatures, k: inFeatures, alpha: 1,
                a: x.constPointer, lda: inFeatures, b: p.value(weight).constPointer, ldb: outFeatures,
                beta: 0, c: y.pointer, ldc: outFeatures)
-        if let bias { T.kBiasAdd(y.pointer, p.value(bias).constPointer, n, outFeatures) }
+        if let bias {
+            let yp = y.pointer, bp = p.value(bias).constPointer, cols = outFeatures
+            Threading.parallelFor(n, minimumPerWorker: max(1, 32768 / max(1, cols))) { r in
+                T.kBiasAdd(yp + r.lowerBound * cols, bp, r.count, cols)
+            }
+        }
     }
 
     /// Accumulates dW += xᵀ·dy, db += Σrows dy and, when `dx` is given, dx += dy·Wᵀ.
     public func backward<T: EngineScalar>(_ x: Tensor<T>, _ dy: Tensor<T>, _ dx: Tensor<T>?, _ p: ParameterStore<T>) {
         let n = x.rows
         precondition(dy.rows == n && dy.columns == outFeatures, "Linear.backward: shapes")
-        Threading.ensureConfigured()
-        T.gemm(transA: true, transB: false, m: inFeatures, n: outFeatures, k: n, alpha: 1,
+        Threading.gemm(transA: true, transB: false, m: inFeatures, n: outFeatures, k: n, alpha: 1,
                a: x.constPointer, lda: inFeatures, b: dy.constPointer, ldb: outFeatures,
                beta: 1, c: p.grad(weight).pointer, ldc: outFeatures)
         if let bias { T.kColsumAccumulate(p.grad(bias).pointer, dy.constPointer, n, outFeatures) }
         if let dx {
-            T.gemm(transA: false, transB: true, m: n, n: inFeatures, k: outFeatures, alpha: 1,
+            Threading.gemm(transA: false, transB: true, m: n, n: inFeatures, k: outFeatures, alpha: 1,
                    a: dy.constPointer, lda: outFeatures, b: p.value(weight).constPointer, ldb: outFeatures,
                    beta: 1, c: dx.pointer, ldc: inFeatures)
         }
