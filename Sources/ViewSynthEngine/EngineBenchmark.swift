@@ -109,23 +109,22 @@ public enum EngineBenchmark {
     }
 
     /// Best wall seconds per call of `body` over repetitions lasting at least `minSeconds` in total
-    /// (≥ 3 calls), and the best process-CPU seconds per call (core-seconds actually spent: robust when other
+    /// (≥ 3 calls), and the mean process-CPU seconds per call (core-seconds actually spent: robust when other
     /// programs share the machine, blind to idle waiting).
     static func time(_ minSeconds: Double, _ body: () -> Void) -> (wall: Double, cpu: Double) {
         body()  // warm-up
-        var best = Double.infinity, bestCPU = Double.infinity, total = 0.0, n = 0
+        var best = Double.infinity, total = 0.0, n = 0
+        let c0 = cpuSeconds()
         while total < minSeconds || n < 3 {
-            let c0 = cpuSeconds()
             let t0 = DispatchTime.now().uptimeNanoseconds
             body()
             let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
-            let dc = cpuSeconds() - c0
             best = min(best, dt)
-            if dc > 0 { bestCPU = min(bestCPU, dc) }
             total += dt
             n += 1
         }
-        return (best, bestCPU.isFinite ? bestCPU : best * Double(Threading.workerCount))
+        let cpu = (cpuSeconds() - c0) / Double(n)
+        return (best, cpu > 0 ? cpu : best * Double(Threading.workerCount))
     }
 
     public static func run(_ o: EngineBenchmarkOptions = EngineBenchmarkOptions()) -> EngineBenchmarkReport {

@@ -11,7 +11,11 @@
 ///   micro-kernels when dh is a multiple of 16, plain loops otherwise).
 /// - `.gemm`: per (sequence, head) BLAS GEMMs for QKᵀ and PV plus a batched masked softmax kernel; pays
 ///   per-call overhead, so it only wins for long sequences.
-/// `.automatic` picks `.kernel` for L < `gemmThreshold` (set by measurement, see EngineBenchmark).
+/// `.automatic` follows measurements (EngineBenchmark, "attention alone", CPU time, widths 64–256,
+/// L 8–128, on Zen 5): with OpenBLAS's AVX-512 cores (SkylakeX and later; they have small-matrix kernels)
+/// the per-sequence GEMMs were 1.2–2.5× faster than our kernel at every shape; with the Haswell core the
+/// kernel was as fast at L = 8 and up to 1.5× faster at L ≥ 33. So: `.gemm` on AVX-512 cores, else
+/// `.kernel` (and `.gemm` for L ≥ `gemmThreshold` there; default 1 << 30, i.e. never).
 public struct SelfAttention: Sendable {
     public enum Algorithm: String, Sendable, CaseIterable { case automatic, kernel, gemm }
 
@@ -20,7 +24,7 @@ public struct SelfAttention: Sendable {
     public var algorithm: Algorithm
     public var gemmThreshold: Int
 
-    public init(width: Int, heads: Int, algorithm: Algorithm = .automatic, gemmThreshold: Int = 64) {
+    public init(width: Int, heads: Int, algorithm: Algorithm = .automatic, gemmThreshold: Int = 1 << 30) {
         precondition(heads >= 1 && width % heads == 0, "SelfAttention: width \(width) not divisible by heads \(heads)")
         self.width = width
         self.heads = heads
@@ -30,8 +34,13 @@ public struct SelfAttention: Sendable {
 
     public var headWidth: Int { width / heads }
 
-    func resolved(_ L: Int) -> Algorithm {
-        algorithm == .automatic ? (L >= gemmThreshold ? .gemm : .kernel) : algorithm
+    /// Whether OpenBLAS runs one of its AVX-512 cores (decided once per process).
+    static let blasHasAVX512Core: Bool = ["skylakex", "cooperlake", "sapphirerapids"].contains(BLASSetup.coreName.lowercased())
+
+    /// The algorithm `.automatic` resolves to for sequences of length L.
+    public func resolved(_ L: Int) -> Algorithm {
+        guard algorithm == .automatic else { return algorithm }
+        return Self.blasHasAVX512Core || L >= gemmThreshold ? .gemm : .kernel
     }
 
     /// Writes out and probs. `sequences`·`length` must equal the rows of qkv.
