@@ -53,7 +53,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        .testTarget(name: "ViewSynthCoreTests", dependencies: ["ViewSynthCore"]),
+        .testTarget(
+            name: "ViewSynthCoreTests", dependencies: ["ViewSynthCore"],
+            exclude: ["Metrics/Fixtures/ssim_reference.py"]),  // provenance of the SSIM fixtures, not built
         .testTarget(name: "ViewSynthEngineTests", dependencies: ["ViewSynthEngine"]),
         .testTarget(name: "ViewSynthSyntheticTests", dependencies: ["ViewSynthSynthetic"]),
         .testTarget(name: "ViewSynthTests", dependencies: ["ViewSynth", "ViewSynthCLI"]),

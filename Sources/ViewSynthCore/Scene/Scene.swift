@@ -80,14 +80,18 @@ public struct Scene: Sendable {
     /// Indices into `views`.
     public var trainIndices: [Int]
     public var testIndices: [Int]
+    /// Validation views named by the files (Blender `transforms_val.json`); may overlap `testIndices`
+    /// (stitch lists the same frames in val and test). Empty for every other format.
+    public var valIndices: [Int] = []
     /// RGB composited under transparent pixels when images have alpha.
     public var background: SIMD3<Float>
 
     public init(name: String, root: URL, format: SceneFormat, views: [View], near: Double, far: Double,
                 boundsSource: BoundsSource, trainIndices: [Int], testIndices: [Int],
-                background: SIMD3<Float> = SIMD3(1, 1, 1)) {
+                background: SIMD3<Float> = SIMD3(1, 1, 1), valIndices: [Int] = []) {
         self.name = name; self.root = root; self.format = format; self.views = views
         self.near = near; self.far = far; self.boundsSource = boundsSource
         self.trainIndices = trainIndices; self.testIndices = testIndices; self.background = background
+        self.valIndices = valIndices
     }
 }

@@ -1,0 +1,89 @@
+// `viewsynth eval`: render the held-out views, compare with ground truth, write
+//   <out>/metrics.json   per image and mean PSNR/SSIM, method, settings, weights hash, wall time, rays/s
+//   <out>/metrics.csv    one row per image plus a "mean" row
+//   <out>/strips/<name>.png   ground truth | render | error heat map
+// Renders are reused when up to date (see RenderJob), so an interrupted eval resumes.
+
+import Foundation
+import ViewSynthCore
+
+public struct ImageMetrics: Codable, Sendable {
+    public var name: String
+    public var psnr: Double
+    public var ssim: Double
+    public var seconds: Double
+}
+
+public struct EvalReport: Codable, Sendable {
+    public var scene: String
+    public var sceneFormat: String
+    public var method: String
+    public var settings: [String: String]
+    public var settingsHash: String
+    public var weightsHash: String?
+    public var images: [ImageMetrics]
+    public var meanPSNR: Double
+    public var meanSSIM: Double
+    /// Wall time of this eval run (rendering skipped views costs nothing).
+    public var wallSeconds: Double
+    /// Rays per second over the views rendered in this run (nil when all were up to date).
+    public var raysPerSecond: Double?
+    public var threads: Int
+    public var date: String
+}
+
+public enum Evaluation {
+    public static func run<M: RenderMethod>(
+        method: M, scene: Scene, references: ReferenceImages, options: RenderJobOptions,
+        weightsHash: String? = nil, log: (String) -> Void = { _ in }
+    ) throws -> EvalReport {
+        let start = Date()
+        let targets = CameraPath.testViews(scene)
+        guard !targets.isEmpty else {
+            throw ViewSynthError(scene.root, expected: "a scene with held-out (test) views", found: "an empty test split")
+        }
+        let records = try RenderJob.run(method: method, targets: targets, references: references, options: options, log: log)
+        let stripsDir = options.outDir.appendingPathComponent("strips")
+        try OutputFolder.prepare(stripsDir)
+        var metrics: [ImageMetrics] = []
+        for (target, record) in zip(targets, records) {
+            let truth = try scene.loadImage(target.sceneView!)
+            let render = try ImageIO.read(options.outDir.appendingPathComponent(record.file)).rgb()
+            guard truth.width == render.width, truth.height == render.height else {
+                throw ViewSynthError(options.outDir.appendingPathComponent(record.file),
+                                     expected: "\(truth.width)×\(truth.height) like the ground truth",
+                                     found: "\(render.width)×\(render.height)")
+            }
+            let m = ImageMetrics(name: target.name, psnr: psnr(truth, render), ssim: ssim(truth, render), seconds: record.seconds)
+            metrics.append(m)
+            try ImageIO.writePNG(ColorMap.strip([truth, render, ColorMap.errorHeatMap(truth, render)]),
+                                 to: stripsDir.appendingPathComponent(target.name + ".png"))
+            log(String(format: "%@: PSNR %.2f dB, SSIM %.4f", target.name, m.psnr, m.ssim))
+        }
+        let rendered = records.filter { $0.skipped != true }
+        let raySeconds = rendered.map(\.seconds).reduce(0, +)
+        let rays = rendered.map { Double($0.width * $0.height) }.reduce(0, +)
+        let report = EvalReport(
+            scene: scene.name, sceneFormat: scene.format.rawValue, method: method.name,
+            settings: method.settings, settingsHash: method.settingsHash, weightsHash: weightsHash,
+            images: metrics,
+            meanPSNR: metrics.map(\.psnr).reduce(0, +) / Double(metrics.count),
+            meanSSIM: metrics.map(\.ssim).reduce(0, +) / Double(metrics.count),
+            wallSeconds: Date().timeIntervalSince(start),
+            raysPerSecond: rendered.isEmpty ? nil : rays / max(raySeconds, 1e-9),
+            threads: options.render.threads,
+            date: ISO8601DateFormatter().string(from: Date()))
+        try AtomicFile.write(try JSONCoding.encode(report), to: options.outDir.appendingPathComponent("metrics.json"))
+        try AtomicFile.write(Data(csv(report).utf8), to: options.outDir.appendingPathComponent("metrics.csv"))
+        return report
+    }
+
+    public static func csv(_ r: EvalReport) -> String {
+        var s = "image,psnr,ssim,seconds\n"
+        for m in r.images { s += "\(m.name),\(fmt(m.psnr)),\(fmt(m.ssim)),\(fmt(m.seconds))\n" }
+        s += "mean,\(fmt(r.meanPSNR)),\(fmt(r.meanSSIM)),\n"
+        return s
+    }
+
+    static func fmt(_ x: Double) -> String { String(format: "%.6f", x) }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import ViewSynth
+
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Render novel views of a scene into Renders/<scene>/<method>/.",
+        discussion: """
+        --views picks the cameras: test (held-out views, default), all (every view, each rendered from the
+        others), spiral (LLFF-style spiral; an orbit for object-centric scenes), interpolate (between training
+        views), or a nerfstudio camera_path.json file. A rerun skips views already rendered with identical
+        settings; --force re-renders.
+        Example: viewsynth render Scenes/demo-forward --views spiral --frames 30 --depth
+        """)
+
+    @OptionGroup var sceneOptions: SceneOptions
+    @OptionGroup var rendering: RenderingOptions
+
+    @Option(help: ArgumentHelp("Cameras: test, all, spiral, interpolate, or a camera_path.json file.", valueName: "views"))
+    var views: String = "test"
+
+    @Option(help: "Frames for spiral/interpolate paths.") var frames: Int = 60
+    @Flag(help: "Also write depth maps (16-bit PNG + colour preview) under depth/.") var depth = false
+
+    func validate() throws {
+        guard frames >= 1 else { throw ValidationError("--frames must be at least 1, found \(frames)") }
+        if !["test", "all", "spiral", "interpolate"].contains(views) && !FileManager.default.fileExists(atPath: views) {
+            throw ValidationError("--views: expected test, all, spiral, interpolate or an existing camera_path.json, found '\(views)'")
+        }
+    }
+
+    func run() throws {
+        let scene = try sceneOptions.load()
+        let targets: [TargetView]
+        switch views {
+        case "test": targets = CameraPath.testViews(scene)
+        case "all": targets = CameraPath.allViews(scene)
+        case "spiral": targets = CameraPath.isObjectCentric(scene) ? CameraPath.orbit(scene, frames: frames) : CameraPath.spiral(scene, frames: frames)
+        case "interpolate": targets = CameraPath.interpolate(scene, frames: frames)
+        default: targets = try CameraPath.nerfstudio(URL(fileURLWithPath: views))
+        }
+        let method = rendering.makeMethod()
+        let options = rendering.jobOptions(scene: scene, wantDepth: depth)
+        let refs = ReferenceImages(scene: scene)
+        let records = try RenderJob.run(method: method, targets: targets, references: refs, options: options, log: printErr)
+        printErr("wrote \(records.count) views to \(options.outDir.path)")
+    }
+}

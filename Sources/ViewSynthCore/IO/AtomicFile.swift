@@ -1,0 +1,98 @@
+// Atomic file output: every file ViewSynth writes (images, checkpoints, reports) goes through here, so a
+// crash, a full disk or a failed encoder never leaves a half-written file under the final name.
+//
+// Protocol: write the bytes to a uniquely named temporary file in the destination folder (same file system,
+// so the rename is atomic), fsync it, rename it over the destination, then fsync the folder (best effort).
+// On any failure the temporary file is removed and an existing destination is left untouched.
+
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public enum AtomicFile {
+    /// Writes `data` to `url` atomically (temp file in the same folder + fsync + rename).
+    /// New files get mode 0644 minus the process umask.
+    /// - Throws: `ViewSynthError` naming `url.path` (e.g. a missing or unwritable folder, a full disk).
+    public static func write(_ data: Data, to url: URL) throws {
+        try write(data, to: url, beforeRename: nil)
+    }
+
+    /// Same as `write(_:to:)`, with a hook run after the temporary file is complete and synced but before the
+    /// rename; tests use it to simulate a failure at the last moment. The hook receives the temporary file's URL.
+    static func write(_ data: Data, to url: URL, beforeRename: ((URL) throws -> Void)?) throws {
+        let path = url.path
+        let folder = url.deletingLastPathComponent().path
+        let name = url.lastPathComponent
+        guard !name.isEmpty, name != "/" else {
+            throw ViewSynthError(path, expected: "a file path to write", found: "a path without a file name")
+        }
+        let tempPath = (folder as NSString).appendingPathComponent(
+            ".\(name).tmp-\(getpid())-\(UUID().uuidString.prefix(8))")
+
+        let fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            let err = errno
+            throw ViewSynthError(path, expected: "a writable folder \(folder)",
+                                 found: "cannot create a file there (\(describe(errno: err)))")
+        }
+        var fdOpen = true
+        var tempExists = true
+        defer {
+            if fdOpen { close(fd) }
+            if tempExists { unlink(tempPath) }
+        }
+
+        // Write everything, tolerating short writes and EINTR.
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < raw.count {
+                let n = posixWrite(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    let err = errno
+                    if err == EINTR { continue }
+                    throw ViewSynthError(path, expected: "the file to be written completely",
+                                         found: "a write error after \(offset) of \(raw.count) bytes (\(describe(errno: err)))")
+                }
+                offset += n
+            }
+        }
+        if fsync(fd) != 0 {
+            let err = errno
+            throw ViewSynthError(path, expected: "the file to be flushed to disk", found: "fsync failed (\(describe(errno: err)))")
+        }
+        fdOpen = false
+        if close(fd) != 0 {
+            let err = errno
+            throw ViewSynthError(path, expected: "the file to be closed cleanly", found: "close failed (\(describe(errno: err)))")
+        }
+        if let hook = beforeRename { try hook(URL(fileURLWithPath: tempPath)) }
+        if rename(tempPath, path) != 0 {
+            let err = errno
+            throw ViewSynthError(path, expected: "a replaceable destination file",
+                                 found: "rename failed (\(describe(errno: err)))")
+        }
+        tempExists = false
+        // Persist the rename itself; failure here does not undo a completed write, so it is ignored.
+        let dirFD = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dirFD >= 0 { _ = fsync(dirFD); close(dirFD) }
+    }
+
+    /// "no such file or directory" style text for an errno value.
+    static func describe(errno err: Int32) -> String {
+        guard let s = strerror(err) else { return "errno \(err)" }
+        return String(cString: s).lowercased()
+    }
+}
+
+/// POSIX write(2), named apart from the enum's `write` methods.
+@inline(__always)
+private func posixWrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.write(fd, buf, count)
+    #else
+    return Darwin.write(fd, buf, count)
+    #endif
+}
