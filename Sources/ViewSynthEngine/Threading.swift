@@ -54,7 +54,7 @@ public enum Threading {
     public static func parallelFor(_ n: Int, minimumPerWorker: Int = 1, _ body: (Range<Int>) -> Void) {
         ensureConfigured()
         let w = min(_workers, max(1, n / max(1, minimumPerWorker)))
-        if w <= 1 || inRegion {
+        if w <= 1 || inRegion || SerialRegion.isActive {
             if n > 0 { body(0..<n) }
             return
         }
@@ -77,7 +77,7 @@ public enum Threading {
     /// Elementwise work over `count` elements in chunks of whole 16-element blocks (results independent
     /// of the split). Inline below `minimum` elements.
     public static func parallelElements(_ count: Int, minimum: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
-        if count < minimum || _workers == 1 { body(0..<count); return }
+        if count < minimum || _workers == 1 || SerialRegion.isActive { body(0..<count); return }
         let blocks = (count + 15) / 16
         parallelFor(blocks) { r in body(r.lowerBound * 16..<min(count, r.upperBound * 16)) }
     }

@@ -1,0 +1,81 @@
+// `--method gpnr`: GPNR as a RenderMethod the tiled renderer drives.
+//
+// prepare: chooses the N nearest training views of the target (never the target's own view), copies their
+// images once (ViewSet). render: per tile, batches of `config.renderBatch` rays through the pixel centres
+// go through the model in the worker's own workspace (allocated once per worker by `makeScratch`).
+// Each tile runs on its worker's thread only (`Threading.serial`): the renderer already keeps every core
+// busy with one tile each. Output per pixel depends only on (weights, config, camera, pixel), so renders
+// are byte-identical with any thread count. Depth (render --depth) is the expected target-camera depth
+// under the epipolar attention, weighted by the view attention.
+
+import Foundation
+import ViewSynthCore
+import ViewSynthEngine
+
+public struct GPNRMethod: RenderMethod {
+    public let model: GPNRModel<Float>
+    /// Identifies the weights in settings (a file hash, or "random:<seed>").
+    public let weightsID: String
+
+    public init(model: GPNRModel<Float>, weightsID: String) {
+        self.model = model
+        self.weightsID = weightsID
+    }
+
+    /// Untrained weights from a seed.
+    public init(config: ModelConfig, seed: UInt64) {
+        self.init(model: GPNRModel(config: config, seed: seed), weightsID: "random:\(seed)")
+    }
+
+    /// Weights from a checkpoint.
+    public init(weights url: URL) throws {
+        self.init(model: try GPNRModel<Float>.load(from: url), weightsID: try ModelCheckpoint.fileHash(url))
+    }
+
+    public var name: String { "gpnr" }
+    public var settings: [String: String] {
+        ["config": model.config.json, "weights": weightsID, "version": "1"]
+    }
+
+    public typealias ViewContext = ViewSet<Float>
+
+    public final class Scratch {
+        let workspace: GPNRWorkspace<Float>
+        var rays: [ModelRay]
+        init(_ ws: GPNRWorkspace<Float>) { workspace = ws; rays = .init(repeating: ModelRay(viewSet: 0, x: 0, y: 0), count: ws.B) }
+    }
+
+    public func prepare(target: Camera, excludingView: Int?, references: ReferenceImages) throws -> ViewSet<Float> {
+        try ViewSet.forScene(references, target: target, count: model.config.views, excludingView: excludingView)
+    }
+
+    public func makeScratch(maxPixels: Int) -> Scratch {
+        Scratch(model.makeWorkspace(batch: min(model.config.renderBatch, max(1, maxPixels)), training: false))
+    }
+
+    public func render(tile: PixelTile, target: Camera, context: ViewSet<Float>, scratch: inout Scratch, output: TileOutput) {
+        let ws = scratch.workspace
+        let B = ws.B, n = tile.pixelCount
+        let viewSets = [context]
+        Threading.serial {
+            var start = 0
+            while start < n {
+                let m = min(B, n - start)
+                for i in 0..<m {
+                    let p = start + i
+                    scratch.rays[i] = ModelRay(viewSet: 0, x: Double(tile.x0 + p % tile.width) + 0.5,
+                                               y: Double(tile.y0 + p / tile.width) + 0.5)
+                }
+                scratch.rays.withUnsafeBufferPointer { r in
+                    model.forward(rays: UnsafeBufferPointer(rebasing: r[0..<m]), viewSets: viewSets, workspace: ws)
+                }
+                for i in 0..<m {
+                    let p = start + i
+                    for c in 0..<3 { output.rgb[3 * p + c] = min(1, max(0, ws.rgb[3 * i + c])) }
+                    output.depth?[p] = ws.depth[i]
+                }
+                start += m
+            }
+        }
+    }
+}
