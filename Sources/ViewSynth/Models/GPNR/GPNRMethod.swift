@@ -4,8 +4,9 @@
 // images once (ViewSet). render: per tile, batches of `config.renderBatch` rays through the pixel centres
 // go through the model in the worker's own workspace (allocated once per worker by `makeScratch`).
 // Each tile runs on its worker's thread only (`Threading.serial`): the renderer already keeps every core
-// busy with one tile each. Output per pixel depends only on (weights, config, camera, pixel), so renders
-// are byte-identical with any thread count. Depth (render --depth) is the expected target-camera depth
+// busy with one tile each. Output per pixel depends only on (weights, config, camera, pixel, tiling), so
+// renders are byte-identical with any thread count for a given --chunk; another chunk size batches rays
+// differently and BLAS may then round the last bit of a few values differently (≤ 1e-6 here). Depth (render --depth) is the expected target-camera depth
 // under the epipolar attention, weighted by the view attention.
 
 import Foundation
