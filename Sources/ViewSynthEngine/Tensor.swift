@@ -45,11 +45,13 @@ public struct Tensor<T: EngineScalar>: @unchecked Sendable {
         get { pointer[i] }
         nonmutating set { pointer[i] = newValue }
     }
-    public func zero() { pointer.update(repeating: 0, count: count) }
+    // zero/copy use memset/memcpy: called from unspecialised generic code (other modules), a typed
+    // `update` would copy element by element through value witnesses (measured: 12 % of a GPNR step).
+    public func zero() { memset(pointer, 0, count * MemoryLayout<T>.stride) }
     public func fill(_ v: T) { pointer.update(repeating: v, count: count) }
     public func copy(from other: Tensor<T>) {
         precondition(other.count == count, "Tensor.copy: \(other.shape) into \(shape)")
-        pointer.update(from: other.pointer, count: count)
+        memcpy(pointer, other.pointer, count * MemoryLayout<T>.stride)
     }
     /// The same memory seen with another shape of the same element count.
     public func reshaped(_ newShape: [Int]) -> Tensor<T> {

@@ -45,7 +45,7 @@ public struct ModelConfig: Codable, Sendable, Hashable {
     /// sample to every token (a multi-view-stereo cost-volume cue; not in the reference).
     public var crossViewStatistics: Bool = true
     /// Rays per forward batch when rendering (bounds memory: activations scale with B·N·P).
-    public var renderBatch: Int = 64
+    public var renderBatch: Int = 16
     /// LFNR-only settings.
     public var lfnr: LFNRSettings = LFNRSettings()
 

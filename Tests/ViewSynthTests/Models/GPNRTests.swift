@@ -239,3 +239,45 @@ struct GPNRRenderTests {
         #expect(report.meanPSNR.isFinite && report.method == "gpnr")
     }
 }
+
+struct GPNRTrainerTests {
+    /// The data-parallel trainer gives the gradient of the whole batch's loss (micro-batches on two
+    /// replicas, summed) and the same bytes whatever the thread count.
+    @Test func trainerMatchesFullBatchGradient() {
+        let model = GPNRModel<Float>(config: .tiny, seed: 8)
+        let vs = TinyScene.viewSet(Float.self, views: 3)
+        let (all, targetsAll) = TinyScene.raysAndTargets(Float.self, step: 3)
+        let rays = Array(all.prefix(23)), targets = Array(targetsAll.prefix(69))
+        let ws = model.makeWorkspace(batch: rays.count, training: true)
+        model.parameters.zeroGradients()
+        model.run(rays, [vs], ws)
+        let full = targets.withUnsafeBufferPointer { model.backward(targets: $0.baseAddress!, workspace: ws) }
+        let reference = Array(model.parameters.gradients.buffer)
+        let trainer = GPNRTrainer(model: model, optimizer: .init(schedule: LearningRateSchedule(peak: 1e-3)), microBatch: 5)
+        let l = trainer.computeGradients(rays: rays, targets: targets, viewSets: [vs])
+        #expect(abs(l.total - full.total) < 1e-5 * full.total)
+        let g = Array(model.parameters.gradients.buffer)
+        let scale = reference.map { abs($0) }.max()!
+        #expect(zip(g, reference).allSatisfy { abs($0 - $1) <= 1e-4 * scale })
+        // Bytes do not depend on the worker count.
+        Threading.configure(workers: 1)
+        _ = trainer.computeGradients(rays: rays, targets: targets, viewSets: [vs])
+        let g1 = Array(model.parameters.gradients.buffer)
+        Threading.configure(workers: 2)
+        _ = trainer.computeGradients(rays: rays, targets: targets, viewSets: [vs])
+        #expect(g1 == Array(model.parameters.gradients.buffer))
+        #expect(g1 == g)
+    }
+
+    @Test func fastSinCosMatchesLibm() {
+        var worst = 0.0
+        var x = -2000.0
+        while x < 2000 {
+            let (s, c) = sinCos(x)
+            worst = max(worst, abs(s - sin(x)), abs(c - cos(x)))
+            x += 0.0137
+        }
+        #expect(worst < 1e-12)
+        #expect(sinCos(0) == (0, 1))
+    }
+}

@@ -129,11 +129,13 @@ public final class GPNRModel<T: EngineScalar>: @unchecked Sendable {
 
     /// Runs the model on `rays` (at most the workspace's batch; a shorter batch is padded by repeating its
     /// last ray). Results: `workspace.rgb`, `.coarse`, `.depth` (first `rays.count` rows are meaningful).
+    /// `store`: parameters to use instead of the model's own (a replica with the same layout, e.g. one
+    /// per training worker; see GPNRTrainer).
     public func forward(rays: UnsafeBufferPointer<ModelRay>, viewSets: [ViewSet<T>], placement: DepthPlacement = .endpoints,
-                        workspace ws: GPNRWorkspace<T>) {
+                        workspace ws: GPNRWorkspace<T>, store: ParameterStore<T>? = nil) {
         precondition(!rays.isEmpty && rays.count <= ws.B, "GPNRModel.forward: 1…\(ws.B) rays, found \(rays.count)")
         ws.count = rays.count
-        let p = parameters
+        let p = store ?? parameters
         GPNRGeometry.build(model: self, rays: rays, viewSets: viewSets, placement: placement, ws: ws)
         // Patch features: feat = ELU(patches·Wp + bp), zero at invalid tokens; then cross-view statistics.
         patch.forward(ws.patches, ws.featPre, p)
@@ -142,7 +144,7 @@ public final class GPNRModel<T: EngineScalar>: @unchecked Sendable {
         keyProjection.forward(ws.keyIn, ws.keyTok, p)
         ws.crossRunner.forward(ws.keyTok, ws.x1, keyMask: ws.tokMask.constPointer, p)
         // 3. Epipolar transformer: [B, N, P+1, D] with q1 at slot 0.
-        scatterToEpipolar(ws)
+        scatterToEpipolar(ws, p)
         ws.epiRunner.forward(ws.epiIn, ws.epiOut, keyMask: ws.epiMask.constPointer, p)
         // 4. Pool along each line.
         let B = ws.B, N = config.views, P = config.samples, D = config.width
@@ -214,9 +216,9 @@ public final class GPNRModel<T: EngineScalar>: @unchecked Sendable {
     }
 
     /// epiIn[b, n, 0] = q1, epiIn[b, n, 1+p] = x1[b, p, n].
-    func scatterToEpipolar(_ ws: GPNRWorkspace<T>) {
+    func scatterToEpipolar(_ ws: GPNRWorkspace<T>, _ p: ParameterStore<T>) {
         let N = config.views, P = config.samples, D = config.width
-        let q1 = parameters.value(query1).constPointer, src = ws.x1.constPointer, dst = ws.epiIn.pointer
+        let q1 = p.value(query1).constPointer, src = ws.x1.constPointer, dst = ws.epiIn.pointer
         Threading.parallelFor(ws.B * N, minimumPerWorker: 16) { r in
             for bn in r {
                 let b = bn / N, n = bn % N
@@ -261,17 +263,19 @@ public final class GPNRModel<T: EngineScalar>: @unchecked Sendable {
     }
 
     /// Loss = MSE(rgb, target) + MSE(coarse, target) over the rays of the last forward (padding excluded).
-    /// Accumulates the parameter gradients (zero them before, e.g. `parameters.zeroGradients()`).
+    /// Accumulates `weight` × the parameter gradients into `store` (default: the model's own; zero them
+    /// before, e.g. `parameters.zeroGradients()`). The returned losses are unweighted.
     @discardableResult
-    public func backward(targets: UnsafePointer<T>, workspace ws: GPNRWorkspace<T>) -> Losses {
+    public func backward(targets: UnsafePointer<T>, workspace ws: GPNRWorkspace<T>, weight: T = 1,
+                         store: ParameterStore<T>? = nil) -> Losses {
         precondition(ws.training, "GPNRModel.backward needs a training workspace")
-        let p = parameters
+        let p = store ?? parameters
         let B = ws.B, N = config.views, P = config.samples, D = config.width, K = columns.width
         let count = ws.count
         // Loss gradients (padding rows get 0).
         ws.dRgb.zero(); ws.dCoarse.zero()
         var lr = 0.0, lc = 0.0
-        let scale = 2 / T(count * 3)
+        let scale = 2 * weight / T(count * 3)
         for i in 0..<(count * 3) {
             let er = ws.rgb[i] - targets[i], ec = ws.coarse[i] - targets[i]
             lr += Double(er * er); lc += Double(ec * ec)
