@@ -17,10 +17,10 @@ import ViewSynthEngine
 
 public struct ModelBenchmarkOptions: Sendable, Codable, Hashable {
     public var kind: ModelKind = .gpnr
-    /// Rays per training step (default: 512 for width ≤ 64, else 32).
+    /// Rays per training step (default: 512 for width ≤ 64, else 24).
     public var trainBatch: Int?
-    /// Rays per micro-batch of a training step (see GPNRTrainer).
-    public var microBatch = 16
+    /// Rays per micro-batch of a training step (see GPNRTrainer; default: about 4096 tokens).
+    public var microBatch: Int?
     /// Rays per inference batch (default: the config's renderBatch).
     public var renderBatch: Int?
     public var secondsPerMeasurement: Double = 3
@@ -50,6 +50,10 @@ public struct ModelBenchmarkReport: Sendable, Codable {
     public var trainingFraction: Double?
     public var peakMemoryMB: Double
     public var workspaceMB: Double
+    /// The same figures per core-second of process CPU time (robust when other programs load the cores).
+    public var cpuSgemmPeakGFLOPS: Double
+    public var cpuInferenceGFLOPS: Double
+    public var cpuTrainingGFLOPS: Double?
 
     public var text: String {
         func f(_ x: Double, _ d: Int = 1) -> String { String(format: "%.\(d)f", x) }
@@ -64,6 +68,9 @@ public struct ModelBenchmarkReport: Sendable, Codable {
         if let r = trainingRaysPerSecond, let g = trainingGFLOPS, let fr = trainingFraction, let b = trainBatch {
             s += "training step (batch \(b)): \(f(r)) rays/s, \(f(g)) GFLOP/s = \(f(100 * fr, 0)) % of sgemm peak\n"
         }
+        s += "per core-second of CPU time: sgemm \(f(cpuSgemmPeakGFLOPS)), inference \(f(cpuInferenceGFLOPS)) (\(f(100 * cpuInferenceGFLOPS / cpuSgemmPeakGFLOPS, 0)) %)"
+        if let c = cpuTrainingGFLOPS { s += ", training \(f(c)) (\(f(100 * c / cpuSgemmPeakGFLOPS, 0)) %)" }
+        s += " GFLOP/s\n"
         s += "peak memory: \(f(peakMemoryMB, 0)) MB (workspaces \(f(workspaceMB, 0)) MB)\n"
         return s
     }
@@ -76,18 +83,29 @@ public struct ModelBenchmarkReport: Sendable, Codable {
 }
 
 public enum ModelBenchmark {
-    /// Best wall seconds per call over at least `minSeconds` (≥ 2 calls after one warm-up).
-    static func time(_ minSeconds: Double, _ body: () -> Void) -> Double {
+    /// Process CPU seconds (user + system).
+    static func cpuSeconds() -> Double {
+        var u = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6
+    }
+
+    /// Best wall seconds per call over at least `minSeconds` (≥ 2 calls after one warm-up), and the mean
+    /// process CPU seconds per call (core-seconds spent: robust when other programs share the cores).
+    static func measure(_ minSeconds: Double, _ body: () -> Void) -> (wall: Double, cpu: Double) {
         body()
         var best = Double.infinity, total = 0.0, n = 0
+        let c0 = cpuSeconds()
         while total < minSeconds || n < 2 {
             let t0 = DispatchTime.now().uptimeNanoseconds
             body()
             let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
             best = min(best, dt); total += dt; n += 1
         }
-        return best
+        let cpu = (cpuSeconds() - c0) / Double(n)
+        return (best, cpu > 0 ? cpu : best)
     }
+    static func time(_ minSeconds: Double, _ body: () -> Void) -> Double { measure(minSeconds, body).wall }
 
     static func peakRSSMB() -> Double {
         var u = rusage()
@@ -119,15 +137,17 @@ public enum ModelBenchmark {
         let workers = Threading.workerCount
         // sgemm peak at a large square and at the model's shapes.
         var shapes: [String: Double] = [:]
+        var cpuPeak = 0.0
         func sgemm(_ label: String, _ m: Int, _ n: Int, _ k: Int, _ tb: Bool = false) {
             let a = AlignedBuffer<Float>(count: m * k), b = AlignedBuffer<Float>(count: k * n), c = AlignedBuffer<Float>(count: m * n)
             for i in 0..<a.count { a.pointer[i] = Float(i % 7) * 0.1 }
             for i in 0..<b.count { b.pointer[i] = Float(i % 5) * 0.1 }
-            let t = time(0.5) {
+            let t = measure(0.5) {
                 Threading.gemm(transA: false, transB: tb, m: m, n: n, k: k, alpha: 1, a: a.pointer, lda: k,
                                b: b.pointer, ldb: tb ? k : n, beta: 0, c: c.pointer, ldc: n)
             }
-            shapes[label] = 2 * Double(m) * Double(n) * Double(k) / t * 1e-9
+            shapes[label] = 2 * Double(m) * Double(n) * Double(k) / t.wall * 1e-9
+            cpuPeak = max(cpuPeak, 2 * Double(m) * Double(n) * Double(k) / t.cpu * 1e-9)
         }
         sgemm("1024³", 1024, 1024, 1024)
         let D = config.width, tokens = 16384
@@ -136,7 +156,7 @@ public enum ModelBenchmark {
         let peak = shapes.values.max() ?? 1
 
         let B = o.renderBatch ?? config.renderBatch
-        let trainB = o.trainBatch ?? (config.width <= 64 ? 512 : 32)
+        let trainB = o.trainBatch ?? (config.width <= 64 ? 512 : 24)
         let vs = syntheticViewSet(Float.self, views: config.views, width: o.imageWidth, height: o.imageHeight)
         func rays(_ n: Int, offset: Int) -> [ModelRay] {
             (0..<n).map { i in
@@ -147,8 +167,8 @@ public enum ModelBenchmark {
         }
         var workspaceBytes = 0
         var forwardFLOPs = 0.0, trainFLOPs = 0.0, params = 0
-        var inferenceRate = 0.0
-        var trainRate: Double?
+        var inferenceRate = 0.0, inferenceCPURate = 0.0
+        var trainRate: Double?, trainCPURate: Double?
         switch o.kind {
         case .gpnr:
             let model = GPNRModel<Float>(config: config, seed: 1)
@@ -157,24 +177,26 @@ public enum ModelBenchmark {
             let wss = (0..<workers).map { _ in model.makeWorkspace(batch: B, training: false) }
             workspaceBytes += wss.map(\.bytes).reduce(0, +)
             let batches = (0..<workers).map { rays(B, offset: 1000 * $0) }
-            let t = time(o.secondsPerMeasurement) {
+            let t = measure(o.secondsPerMeasurement) {
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                     Threading.serial {
                         batches[w].withUnsafeBufferPointer { model.forward(rays: $0, viewSets: [vs], workspace: wss[w]) }
                     }
                 }
             }
-            inferenceRate = Double(B * workers) / t
+            inferenceRate = Double(B * workers) / t.wall
+            inferenceCPURate = Double(B * workers) / t.cpu
             if !o.inferenceOnly {
                 let trainer = GPNRTrainer(model: model, optimizer: .init(schedule: LearningRateSchedule(peak: 1e-4)),
-                                          microBatch: o.microBatch)
+                                          microBatch: o.microBatch ?? GPNRTrainer.defaultMicroBatch(config))
                 workspaceBytes += trainer.bytes
                 let batch = rays(trainB, offset: 17)
                 let targets = [Float](repeating: 0.5, count: trainB * 3)
-                let tt = time(o.secondsPerMeasurement) {
+                let tt = measure(o.secondsPerMeasurement) {
                     trainer.step(rays: batch, targets: targets, viewSets: [vs], placement: .stratified(seed: 3))
                 }
-                trainRate = Double(trainB) / tt
+                trainRate = Double(trainB) / tt.wall
+                trainCPURate = Double(trainB) / tt.cpu
             }
         case .lfnr:
             fatalError("LFNR benchmark: not implemented yet")
@@ -187,6 +209,8 @@ public enum ModelBenchmark {
             trainingGFLOPPerRay: trainFLOPs * 1e-9, renderBatch: B, inferenceRaysPerSecond: inferenceRate,
             inferenceGFLOPS: infG, inferenceFraction: infG / peak, trainBatch: o.inferenceOnly ? nil : trainB,
             trainingRaysPerSecond: trainRate, trainingGFLOPS: trG, trainingFraction: trG.map { $0 / peak },
-            peakMemoryMB: peakRSSMB(), workspaceMB: Double(workspaceBytes) / 1e6)
+            peakMemoryMB: peakRSSMB(), workspaceMB: Double(workspaceBytes) / 1e6,
+            cpuSgemmPeakGFLOPS: cpuPeak, cpuInferenceGFLOPS: forwardFLOPs * inferenceCPURate * 1e-9,
+            cpuTrainingGFLOPS: trainCPURate.map { trainFLOPs * $0 * 1e-9 })
     }
 }
