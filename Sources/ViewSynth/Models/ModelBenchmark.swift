@@ -4,7 +4,7 @@
 //   * inference rays/s as the renderer runs it: one batch of `renderBatch` rays per worker, each worker
 //     single-threaded (`Threading.serial`) with its own workspace, all workers at once;
 //   * training rays/s: one batch of `trainBatch` rays per step through forward, backward and an AdamW
-//     update (GPNRTrainer: micro-batches on per-worker parameter replicas);
+//     update (ModelTrainer: micro-batches on per-worker parameter replicas);
 //   * model FLOPs per ray (GEMM FLOPs of forward; of forward + backward) and the achieved GFLOP/s as a
 //     fraction of the sgemm peak; peak resident memory of the process.
 // Inputs are a procedural forward-facing scene (random-texture images, `imageWidth`×`imageHeight`), so the
@@ -19,7 +19,7 @@ public struct ModelBenchmarkOptions: Sendable, Codable, Hashable {
     public var kind: ModelKind = .gpnr
     /// Rays per training step (default: 512 for width ≤ 64, else 24).
     public var trainBatch: Int?
-    /// Rays per micro-batch of a training step (see GPNRTrainer; default: about 4096 tokens).
+    /// Rays per micro-batch of a training step (see ModelTrainer; default: about 4096 tokens).
     public var microBatch: Int?
     /// Rays per inference batch (default: the config's renderBatch).
     public var renderBatch: Int?
@@ -58,7 +58,7 @@ public struct ModelBenchmarkReport: Sendable, Codable {
     public var text: String {
         func f(_ x: Double, _ d: Int = 1) -> String { String(format: "%.\(d)f", x) }
         var s = "Model benchmark — \(kind.rawValue) config \(config.name) (\(parameters) parameters; width \(config.width), "
-        s += "layers \(config.crossViewLayers)+\(config.epipolarLayers)+\(config.viewLayers), \(config.samples) samples, "
+        s += "layers \(kind == .gpnr ? "\(config.crossViewLayers)+" : "")\(config.epipolarLayers)+\(config.viewLayers), \(config.samples) samples, "
         s += "\(config.views) views, \(config.patchSize)×\(config.patchSize) patches, \(config.patchFeatures) features)\n"
         s += "OpenBLAS core \(coreName), \(workers) workers\n"
         s += "sgemm peak: \(f(sgemmPeakGFLOPS)) GFLOP/s ("
@@ -169,9 +169,8 @@ public enum ModelBenchmark {
         var forwardFLOPs = 0.0, trainFLOPs = 0.0, params = 0
         var inferenceRate = 0.0, inferenceCPURate = 0.0
         var trainRate: Double?, trainCPURate: Double?
-        switch o.kind {
-        case .gpnr:
-            let model = GPNRModel<Float>(config: config, seed: 1)
+        do {
+            let model = EpipolarModel<Float>(config: config, seed: 1, kind: o.kind)
             params = model.parameterCount
             forwardFLOPs = model.forwardFLOPsPerRay; trainFLOPs = model.trainingFLOPsPerRay
             let wss = (0..<workers).map { _ in model.makeWorkspace(batch: B, training: false) }
@@ -187,8 +186,8 @@ public enum ModelBenchmark {
             inferenceRate = Double(B * workers) / t.wall
             inferenceCPURate = Double(B * workers) / t.cpu
             if !o.inferenceOnly {
-                let trainer = GPNRTrainer(model: model, optimizer: .init(schedule: LearningRateSchedule(peak: 1e-4)),
-                                          microBatch: o.microBatch ?? GPNRTrainer.defaultMicroBatch(config))
+                let trainer = ModelTrainer(model: model, optimizer: .init(schedule: LearningRateSchedule(peak: 1e-4)),
+                                          microBatch: o.microBatch ?? ModelTrainer.defaultMicroBatch(config))
                 workspaceBytes += trainer.bytes
                 let batch = rays(trainB, offset: 17)
                 let targets = [Float](repeating: 0.5, count: trainB * 3)
@@ -198,8 +197,6 @@ public enum ModelBenchmark {
                 trainRate = Double(trainB) / tt.wall
                 trainCPURate = Double(trainB) / tt.cpu
             }
-        case .lfnr:
-            fatalError("LFNR benchmark: not implemented yet")
         }
         let infG = forwardFLOPs * inferenceRate * 1e-9
         let trG = trainRate.map { trainFLOPs * $0 * 1e-9 }

@@ -20,7 +20,7 @@ struct GPNRTests {
 
     /// Moving every camera (and the scene) by one rigid motion leaves the outputs unchanged.
     @Test func rigidMotionInvariance() {
-        let model = GPNRModel<Float>(config: .tiny, seed: 7)
+        let model = EpipolarModel<Float>(config: .tiny, seed: 7)
         let ws = model.makeWorkspace(batch: 40, training: false)
         let (rays, _) = TinyScene.raysAndTargets(Float.self, step: 2)
         let n = min(40, rays.count)
@@ -43,7 +43,7 @@ struct GPNRTests {
     /// output equals the plain average of the bilinearly sampled reference colours (computed here with
     /// ViewSynthCore's sampler and projection, independently of the model).
     @Test func coarseIsTheAttentionBlend() {
-        let model = GPNRModel<Double>(config: .tiny, seed: 3)
+        let model = EpipolarModel<Double>(config: .tiny, seed: 3)
         let p = model.parameters
         for h in [model.epipolarPool.score, model.viewPool.score] { p.value(h.weight).zero(); p.value(h.bias!).zero() }
         let vs = TinyScene.viewSet(Double.self, views: 3)
@@ -83,7 +83,7 @@ struct GPNRTests {
         var config = ModelConfig.tiny
         config.views = 4
         config.samples = 12
-        let model = GPNRModel<Float>(config: config, seed: 11)
+        let model = EpipolarModel<Float>(config: config, seed: 11)
         // Only 3 references for 4 view slots; one reference turned around (everything behind it).
         var refs = [TinyScene.camera(0), TinyScene.camera(1), TinyScene.camera(3)]
         let flip = Rigid3(rotation: Mat3(rows: [[-1, 0, 0], [0, 1, 0], [0, 0, -1]]), translation: .zero)
@@ -116,12 +116,13 @@ struct GPNRTests {
 
     /// Full-model gradient check in Double on `tiny`: central differences of the loss on a sample of
     /// parameters from every tensor.
-    @Test func gradientCheckTiny() {
+    @Test(arguments: [(ModelKind.gpnr, "plucker"), (.lfnr, "plucker"), (.lfnr, "lightslab")])
+    func gradientCheckTiny(kind: ModelKind, parameterisation: String) {
         var config = ModelConfig.tiny
-        config.preNorm = false
+        config.lfnr.parameterisation = parameterisation
         for pre in [false, true] {
             config.preNorm = pre
-            let model = GPNRModel<Double>(config: config, seed: 5)
+            let model = EpipolarModel<Double>(config: config, seed: 5, kind: kind)
             let vs = TinyScene.viewSet(Double.self, views: 3)
             let (all, _) = TinyScene.raysAndTargets(Double.self, step: 3)
             let rays = Array(all.prefix(6))
@@ -154,7 +155,7 @@ struct GPNRTests {
                     let numeric = (lp - lm) / (2 * h), analytic = g.pointer[i]
                     // Relative error, with an absolute floor for true zeros (e.g. biases a softmax ignores).
                     let err = abs(numeric - analytic) / max(1e-4, abs(numeric) + abs(analytic))
-                    if err > 1e-5 { Issue.record("\(e.name)[\(j)] (preNorm \(pre)): analytic \(analytic), numeric \(numeric)") }
+                    if err > 1e-5 { Issue.record("\(kind) \(e.name)[\(j)] (preNorm \(pre)): analytic \(analytic), numeric \(numeric)") }
                     worst = max(worst, err)
                     checked += 1
                 }
@@ -165,20 +166,27 @@ struct GPNRTests {
     }
 
     @Test func checkpointRoundTrip() throws {
-        let model = GPNRModel<Float>(config: .tiny, seed: 21)
+        let model = EpipolarModel<Float>(config: .tiny, seed: 21)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gpnr-ckpt-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("w.safetensors")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try model.save(to: url, step: 12, provenance: "test")
-        let back = try GPNRModel<Float>.load(from: url)
+        let back = try EpipolarModel<Float>.load(from: url)
         #expect(back.config == model.config)
         #expect(Array(back.parameters.values.buffer) == Array(model.parameters.values.buffer))
         let d = try ModelCheckpoint.describe(url)
         #expect(d.kind == .gpnr && d.step == 12)
+        // LFNR files name their kind; asking for GPNR weights from one fails.
+        let lfnr = LFNRModel<Float>(config: .tiny, seed: 2, kind: .lfnr)
+        let lurl = dir.appendingPathComponent("l.safetensors")
+        try lfnr.save(to: lurl)
+        #expect(try LFNRModel<Float>.load(from: lurl).kind == .lfnr)
+        #expect(throws: ViewSynthError.self) { try ModelMethod(weights: lurl, kind: .gpnr) }
+        #expect(try ModelMethod(weights: lurl).name == "lfnr")
         var other = ModelConfig.tiny
         other.width = 16
-        #expect(throws: ViewSynthError.self) { try GPNRModel<Float>(config: other, seed: 1).load(from: url) }
+        #expect(throws: ViewSynthError.self) { try EpipolarModel<Float>(config: other, seed: 1).load(from: url) }
     }
 }
 
@@ -187,7 +195,7 @@ struct GPNRTrainingTests {
     @Test func tinyOverfitsSyntheticScene() {
         var config = ModelConfig.tiny
         config.width = 16; config.mlpWidth = 32
-        let model = GPNRModel<Float>(config: config, seed: 1)
+        let model = EpipolarModel<Float>(config: config, seed: 1)
         let vs = TinyScene.viewSet(Float.self, views: 3)
         let (rays, targets) = TinyScene.raysAndTargets(Float.self, step: 2)
         let ws = model.makeWorkspace(batch: rays.count, training: true)
@@ -209,7 +217,8 @@ struct GPNRTrainingTests {
 struct GPNRRenderTests {
     /// GPNR renders through the tiled renderer (same bytes with 1 or 2 threads and any chunk size) and
     /// evaluates through `Evaluation.run` on a scene written to disk.
-    @Test func rendersAndEvaluatesThroughThePipeline() throws {
+    @Test(arguments: [ModelKind.gpnr, .lfnr])
+    func rendersAndEvaluatesThroughThePipeline(kind: ModelKind) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gpnr-eval-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let export = SceneExport(names: (0..<TinyScene.cameraCount).map { "v\($0).png" },
@@ -217,7 +226,7 @@ struct GPNRRenderTests {
                                  images: .images(TinyScene.images), near: 2, far: 5, testIndices: [2])
         try SceneWriter.write(export, format: .transforms, to: dir.appendingPathComponent("scene"))
         let scene = try SceneLoader.load(dir.appendingPathComponent("scene"))
-        let method = GPNRMethod(config: .tiny, seed: 4)
+        let method = ModelMethod(config: .tiny, seed: 4, kind: kind)
         let refs = ReferenceImages(scene: scene)
         let target = scene.views[scene.testIndices[0]].camera
         let ctx = try method.prepare(target: target, excludingView: scene.testIndices[0], references: refs)
@@ -236,15 +245,15 @@ struct GPNRRenderTests {
         let report = try Evaluation.run(method: method, scene: scene, references: refs,
                                         options: RenderJobOptions(outDir: dir.appendingPathComponent("out"), quiet: true))
         #expect(report.images.count == scene.testIndices.count)
-        #expect(report.meanPSNR.isFinite && report.method == "gpnr")
+        #expect(report.meanPSNR.isFinite && report.method == kind.rawValue)
     }
 }
 
-struct GPNRTrainerTests {
+struct ModelTrainerTests {
     /// The data-parallel trainer gives the gradient of the whole batch's loss (micro-batches on two
     /// replicas, summed) and the same bytes whatever the thread count.
     @Test func trainerMatchesFullBatchGradient() {
-        let model = GPNRModel<Float>(config: .tiny, seed: 8)
+        let model = EpipolarModel<Float>(config: .tiny, seed: 8)
         let vs = TinyScene.viewSet(Float.self, views: 3)
         let (all, targetsAll) = TinyScene.raysAndTargets(Float.self, step: 3)
         let rays = Array(all.prefix(23)), targets = Array(targetsAll.prefix(69))
@@ -253,7 +262,7 @@ struct GPNRTrainerTests {
         model.run(rays, [vs], ws)
         let full = targets.withUnsafeBufferPointer { model.backward(targets: $0.baseAddress!, workspace: ws) }
         let reference = Array(model.parameters.gradients.buffer)
-        let trainer = GPNRTrainer(model: model, optimizer: .init(schedule: LearningRateSchedule(peak: 1e-3)), microBatch: 5)
+        let trainer = ModelTrainer(model: model, optimizer: .init(schedule: LearningRateSchedule(peak: 1e-3)), microBatch: 5)
         let l = trainer.computeGradients(rays: rays, targets: targets, viewSets: [vs])
         #expect(abs(l.total - full.total) < 1e-5 * full.total)
         let g = Array(model.parameters.gradients.buffer)
@@ -279,5 +288,27 @@ struct GPNRTrainerTests {
         }
         #expect(worst < 1e-12)
         #expect(sinCos(0) == (0, 1))
+    }
+}
+
+struct LFNRTests {
+    /// LFNR's per-view embeddings: changing the embedding of a view that is not a reference changes
+    /// nothing; changing that of a reference changes the colours.
+    @Test func viewEmbeddingsSelectByReferenceView() {
+        let model = LFNRModel<Float>(config: .tiny, seed: 9, kind: .lfnr)
+        let vs = TinyScene.viewSet(Float.self, views: 3)   // references: scene views 0, 1, 3
+        let (all, _) = TinyScene.raysAndTargets(Float.self, step: 4)
+        let ws = model.makeWorkspace(batch: all.count, training: false)
+        model.run(all, [vs], ws)
+        let base = Array(ws.rgb.buffer.prefix(3 * all.count))
+        let emb = model.parameters.value(model.embedding!)
+        let E = model.columns.E
+        for c in 0..<E { emb[5 * E + c] += 1 }   // view 5: not a reference
+        model.run(all, [vs], ws)
+        #expect(Array(ws.rgb.buffer.prefix(3 * all.count)) == base)
+        for c in 0..<E { emb[3 * E + c] += 1 }   // view 3: a reference
+        model.run(all, [vs], ws)
+        #expect(Array(ws.rgb.buffer.prefix(3 * all.count)) != base)
+        #expect(model.crossView.isEmpty && model.query1 == nil)
     }
 }

@@ -67,9 +67,9 @@ enum TinyScene {
     }()
 }
 
-extension GPNRModel {
+extension EpipolarModel {
     /// Forward on an array of rays (convenience for tests).
-    func run(_ rays: [ModelRay], _ viewSets: [ViewSet<T>], _ ws: GPNRWorkspace<T>) {
+    func run(_ rays: [ModelRay], _ viewSets: [ViewSet<T>], _ ws: EpipolarWorkspace<T>) {
         rays.withUnsafeBufferPointer { forward(rays: $0, viewSets: viewSets, workspace: ws) }
     }
 }

@@ -65,29 +65,33 @@ public enum ModelCheckpoint {
     }
 }
 
-extension GPNRModel {
-    /// Saves parameters (and the optimizer state) with the config, step and provenance (atomic write).
+extension EpipolarModel {
+    /// Saves parameters (and the optimizer state) with the kind, config, step and provenance (atomic write).
     public func save(to url: URL, step: Int = 0, provenance: String = "", optimizer: AdamW<T>? = nil,
                      extra: [String: String] = [:]) throws {
-        let meta = ModelCheckpoint.metadata(kind: .gpnr, config: config, step: step, provenance: provenance, extra: extra)
+        let meta = ModelCheckpoint.metadata(kind: kind, config: config, step: step, provenance: provenance, extra: extra)
         try SafeTensors.save(parameters, optimizer: optimizer, metadata: meta, to: url)
     }
 
-    /// A model built from a checkpoint's config with its parameters (and the optimizer state, if given).
-    public static func load(from url: URL) throws -> GPNRModel<T> {
+    /// A model built from a checkpoint's kind and config, with its parameters. `expecting`: the kind the
+    /// caller needs (throws when the file holds the other one).
+    public static func load(from url: URL, expecting: ModelKind? = nil) throws -> EpipolarModel<T> {
         let d = try ModelCheckpoint.describe(url)
-        let model = GPNRModel<T>(config: d.config, seed: 0)
-        _ = try ModelCheckpoint.load(url, kind: .gpnr, into: model.parameters, optimizer: nil)
+        if let expecting, expecting != d.kind {
+            throw ViewSynthError(url, expected: "a \(expecting.rawValue) checkpoint", found: "a \(d.kind.rawValue) checkpoint")
+        }
+        let model = EpipolarModel<T>(config: d.config, seed: 0, kind: d.kind)
+        _ = try ModelCheckpoint.load(url, kind: d.kind, into: model.parameters, optimizer: nil)
         return model
     }
 
-    /// Loads parameters (and optimizer state) into this model; the checkpoint's config must match.
+    /// Loads parameters (and optimizer state) into this model; the checkpoint's kind and config must match.
     @discardableResult
     public func load(from url: URL, optimizer: AdamW<T>? = nil) throws -> CheckpointMetadata {
         let d = try ModelCheckpoint.describe(url)
         guard d.config == config else {
             throw ViewSynthError(url, expected: "a checkpoint of config \(config.name)", found: "config \(d.config.name) with different sizes")
         }
-        return try ModelCheckpoint.load(url, kind: .gpnr, into: parameters, optimizer: optimizer)
+        return try ModelCheckpoint.load(url, kind: kind, into: parameters, optimizer: optimizer)
     }
 }

@@ -21,9 +21,10 @@ import Foundation
 import ViewSynthCore
 import ViewSynthEngine
 
-enum GPNRGeometry {
-    static func build<T: EngineScalar>(model: GPNRModel<T>, rays input: UnsafeBufferPointer<ModelRay>,
-                                       viewSets: [ViewSet<T>], placement: DepthPlacement, ws: GPNRWorkspace<T>) {
+enum EpipolarGeometry {
+    static func build<T: EngineScalar>(model: EpipolarModel<T>, rays input: UnsafeBufferPointer<ModelRay>,
+                                       viewSets: [ViewSet<T>], placement: DepthPlacement, ws: EpipolarWorkspace<T>,
+                                       _ params: ParameterStore<T>) {
         let c = model.config, cols = model.columns
         let N = c.views, P = c.samples, K = cols.width, k = c.patchSize
         let Lr = c.rayEncodingDegrees, Lp = c.pointEncodingDegrees
@@ -34,8 +35,12 @@ enum GPNRGeometry {
         let keyIn = ws.keyIn.pointer, patches = ws.patches.pointer
         let tokMask = ws.tokMask.baseAddress!, epiMask = ws.epiMask.baseAddress!, viewMask = ws.viewMask.baseAddress!
         let patchWidth = k * k * 3
+        let lfnr = model.kind == .lfnr, slab = cols.rayValues == 4
+        let E = cols.E, V = model.config.lfnr.viewEmbeddings
+        let emb = model.embedding.map { params.value($0).constPointer }
+        let qEnc = ws.qEnc.pointer, Q = cols.queryWidth
         Threading.parallelFor(ws.B, minimumPerWorker: 4) { range in
-            var enc = [Double](repeating: 0, count: 8)
+            var enc = [Double](repeating: 0, count: 12)
             for b in range {
                 let mr = input[min(b, count - 1)]
                 let vs = viewSets[mr.viewSet]
@@ -55,12 +60,20 @@ enum GPNRGeometry {
                 }
                 let s = vs.near
                 let nRefs = vs.references.count
+                if lfnr {
+                    // Query: the target ray's light-field encoding (world frame, lengths / near).
+                    enc.withUnsafeMutableBufferPointer { e in
+                        lightField(origin: ray.origin / s, direction: ray.direction, slab: slab, into: e.baseAddress!)
+                        encodeSinCos(UnsafePointer(e.baseAddress!), cols.rayValues, degrees: Lr, into: qEnc + b * Q)
+                    }
+                }
                 viewMask[b * (N + 1)] = 1
                 for n in 0..<N {
                     let line = (b * N + n) * (P + 1)
                     epiMask[line] = 1
+                    ws.viewIDs[b * N + n] = n < nRefs ? Int32(clamping: vs.referenceIDs[n]) : -1
                     var any = false
-                    let cn = n < nRefs ? canon.apply(vs.references[n].center) / s : Vec3.zero
+                    let cn = n < nRefs ? (lfnr ? vs.references[n].center : canon.apply(vs.references[n].center)) / s : Vec3.zero
                     for p in 0..<P {
                         let ok = n < nRefs && cosT > 0 && ws.valid[(b * N + n) * P + p]
                         let tok = (b * P + p) * N + n
@@ -69,22 +82,39 @@ enum GPNRGeometry {
                         any = any || ok
                         let row = keyIn + tok * K
                         guard ok else {
-                            row.update(repeating: 0, count: cols.feat)
+                            row.update(repeating: 0, count: cols.width)
                             (patches + tok * patchWidth).update(repeating: 0, count: patchWidth)
                             continue
                         }
                         let t = zrow[p] / cosT / s
-                        let dir = normalize(Vec3(0, 0, t) - cn)
-                        let m = cross(cn, dir)
-                        enc[0] = dir.x; enc[1] = dir.y; enc[2] = dir.z; enc[3] = m.x; enc[4] = m.y; enc[5] = m.z
-                        enc[6] = 1 / t
-                        enc.withUnsafeBufferPointer { e in
-                            encodeSinCos(e.baseAddress!, 6, degrees: Lr, into: row + cols.ray)
-                            encodeSinCos(e.baseAddress! + 6, 1, degrees: Lp, into: row + cols.disparity)
-                        }
-                        for i in 0..<12 {
-                            let v = vs.poseFeatures[n * 12 + i]
-                            row[cols.pose + i] = T(i >= 9 ? v / s : v)
+                        if lfnr {
+                            // World frame: the reference ray from the centre through X, and X itself.
+                            let x = ray.origin / s + t * ray.direction
+                            enc.withUnsafeMutableBufferPointer { e in
+                                lightField(origin: cn, direction: normalize(x - cn), slab: slab, into: e.baseAddress!)
+                                e[6] = x.x; e[7] = x.y; e[8] = x.z
+                                encodeSinCos(UnsafePointer(e.baseAddress!), cols.rayValues, degrees: Lr, into: row + cols.ray)
+                                encodeSinCos(UnsafePointer(e.baseAddress! + 6), 3, degrees: Lp, into: row + cols.disparity)
+                            }
+                            let id = Int(ws.viewIDs[b * N + n])
+                            if let emb, id >= 0, id < V {
+                                (row + cols.embed).update(from: emb + id * E, count: E)
+                            } else if E > 0 {
+                                (row + cols.embed).update(repeating: 0, count: E)
+                            }
+                        } else {
+                            let dir = normalize(Vec3(0, 0, t) - cn)
+                            let m = cross(cn, dir)
+                            enc[0] = dir.x; enc[1] = dir.y; enc[2] = dir.z; enc[3] = m.x; enc[4] = m.y; enc[5] = m.z
+                            enc[6] = 1 / t
+                            enc.withUnsafeBufferPointer { e in
+                                encodeSinCos(e.baseAddress!, 6, degrees: Lr, into: row + cols.ray)
+                                encodeSinCos(e.baseAddress! + 6, 1, degrees: Lp, into: row + cols.disparity)
+                            }
+                            for i in 0..<12 {
+                                let v = vs.poseFeatures[n * 12 + i]
+                                row[cols.pose + i] = T(i >= 9 ? v / s : v)
+                            }
                         }
                         let u = ws.pixels[((b * N + n) * P + p) * 2], v = ws.pixels[((b * N + n) * P + p) * 2 + 1]
                         let intr = vs.references[n].intrinsics
@@ -96,6 +126,22 @@ enum GPNRGeometry {
                     viewMask[b * (N + 1) + 1 + n] = any ? 1 : 0
                 }
             }
+        }
+    }
+
+    /// Light-field coordinates of the line through `origin` along the unit `direction`: Plücker
+    /// (d, o × d) into out[0..<6], or the light slab (x, y) at z = 0 and at z = 1 into out[0..<4] (a direction
+    /// parallel to the planes is nudged to |d_z| = 1e-9).
+    @inline(__always)
+    static func lightField(origin o: Vec3, direction d: Vec3, slab: Bool, into out: UnsafeMutablePointer<Double>) {
+        if slab {
+            let dz = abs(d.z) < 1e-9 ? (d.z < 0 ? -1e-9 : 1e-9) : d.z
+            let t0 = -o.z / dz, t1 = (1 - o.z) / dz
+            out[0] = o.x + t0 * d.x; out[1] = o.y + t0 * d.y
+            out[2] = o.x + t1 * d.x; out[3] = o.y + t1 * d.y
+        } else {
+            let m = cross(o, d)
+            out[0] = d.x; out[1] = d.y; out[2] = d.z; out[3] = m.x; out[4] = m.y; out[5] = m.z
         }
     }
 

@@ -1,4 +1,5 @@
-// `--method gpnr`: GPNR as a RenderMethod the tiled renderer drives.
+// `--method gpnr` / `--method lfnr`: the transformer models as a RenderMethod the tiled renderer drives
+// (`GPNRMethod` and `LFNRMethod` are this type; its name is the model's kind).
 //
 // prepare: chooses the N nearest training views of the target (never the target's own view), copies their
 // images once (ViewSet). render: per tile, batches of `config.renderBatch` rays through the pixel centres
@@ -13,27 +14,27 @@ import Foundation
 import ViewSynthCore
 import ViewSynthEngine
 
-public struct GPNRMethod: RenderMethod {
-    public let model: GPNRModel<Float>
+public struct ModelMethod: RenderMethod {
+    public let model: EpipolarModel<Float>
     /// Identifies the weights in settings (a file hash, or "random:<seed>").
     public let weightsID: String
 
-    public init(model: GPNRModel<Float>, weightsID: String) {
+    public init(model: EpipolarModel<Float>, weightsID: String) {
         self.model = model
         self.weightsID = weightsID
     }
 
     /// Untrained weights from a seed.
-    public init(config: ModelConfig, seed: UInt64) {
-        self.init(model: GPNRModel(config: config, seed: seed), weightsID: "random:\(seed)")
+    public init(config: ModelConfig, seed: UInt64, kind: ModelKind = .gpnr) {
+        self.init(model: EpipolarModel(config: config, seed: seed, kind: kind), weightsID: "random:\(seed)")
     }
 
-    /// Weights from a checkpoint.
-    public init(weights url: URL) throws {
-        self.init(model: try GPNRModel<Float>.load(from: url), weightsID: try ModelCheckpoint.fileHash(url))
+    /// Weights from a checkpoint (of `kind` when given).
+    public init(weights url: URL, kind: ModelKind? = nil) throws {
+        self.init(model: try EpipolarModel<Float>.load(from: url, expecting: kind), weightsID: try ModelCheckpoint.fileHash(url))
     }
 
-    public var name: String { "gpnr" }
+    public var name: String { model.kind.rawValue }
     public var settings: [String: String] {
         ["config": model.config.json, "weights": weightsID, "version": "1"]
     }
@@ -41,9 +42,9 @@ public struct GPNRMethod: RenderMethod {
     public typealias ViewContext = ViewSet<Float>
 
     public final class Scratch {
-        let workspace: GPNRWorkspace<Float>
+        let workspace: EpipolarWorkspace<Float>
         var rays: [ModelRay]
-        init(_ ws: GPNRWorkspace<Float>) { workspace = ws; rays = .init(repeating: ModelRay(viewSet: 0, x: 0, y: 0), count: ws.B) }
+        init(_ ws: EpipolarWorkspace<Float>) { workspace = ws; rays = .init(repeating: ModelRay(viewSet: 0, x: 0, y: 0), count: ws.B) }
     }
 
     public func prepare(target: Camera, excludingView: Int?, references: ReferenceImages) throws -> ViewSet<Float> {
@@ -80,3 +81,6 @@ public struct GPNRMethod: RenderMethod {
         }
     }
 }
+
+public typealias GPNRMethod = ModelMethod
+public typealias LFNRMethod = ModelMethod

@@ -4,7 +4,7 @@
 // Shape legend: B rays, N reference views, P depth samples, D width, F patch features, k patch size,
 // Tk = B·P·N key tokens, ordered (b, p, n) so that the N views of one depth sample are contiguous.
 //
-// Per ray (GPNRGeometry.swift builds the inputs):
+// Per ray (EpipolarGeometry.swift builds the inputs):
 //   key input [Tk, Kin] = [Plücker enc | disparity enc | pose(12) | rgb(3) | rgb mean/var(6)? |
 //                          feat(F) | feat mean/var(2F)?]            (? = config.crossViewStatistics)
 //   feat = ELU(patch k×k×3 → F), the patch bilinearly sampled around the projected point.
@@ -34,21 +34,29 @@
 //   * Patch features: the k×k patch is bilinearly interpolated at the projected point (the reference
 //     rounds to the nearest pixel), zero outside the image; rgb is the patch's centre tap.
 //   * Optional cross-view statistics (mean and variance of features and colours across valid views).
-//   * The canonical frame is a proper rotation (axes normalised by their norm; GPNRGeometry.swift).
+//   * The canonical frame is a proper rotation (axes normalised by their norm; EpipolarGeometry.swift).
 
 import Foundation
 import ViewSynthCore
 import ViewSynthEngine
 
-public final class GPNRModel<T: EngineScalar>: @unchecked Sendable {
+public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
     public let config: ModelConfig
     public let layout: ParameterLayout
     public let parameters: ParameterStore<T>
 
+    /// Which model this is (decides the inputs, the query tokens and the transformers used).
+    public let kind: ModelKind
     let patch: Linear
     let keyProjection: Linear
-    let query1: ParameterHandle
-    let query2: ParameterHandle
+    /// GPNR: learned query tokens (the canonical target ray is the same for every ray).
+    let query1: ParameterHandle?
+    let query2: ParameterHandle?
+    /// LFNR: query tokens projected from the target ray's light-field encoding.
+    let queryProjection1: Linear?
+    let queryProjection2: Linear?
+    /// LFNR: learned per-view embeddings [V, E], indexed by the scene view index of each reference.
+    let embedding: ParameterHandle?
     let crossView: [TransformerLayer]
     let epipolar: [TransformerLayer]
     let viewLayers: [TransformerLayer]
@@ -57,44 +65,64 @@ public final class GPNRModel<T: EngineScalar>: @unchecked Sendable {
     let viewPool: AttentionPooling
     let color: Linear
 
-    /// Column layout of the key input.
+    /// Column layout of the key input: [ray enc | point enc | pose (GPNR) | rgb | rgb stats? | feat |
+    /// feat stats? | view embedding (LFNR)]. Columns from `feat` on carry gradients.
     struct Columns {
-        let ray: Int, disparity: Int, pose: Int, rgb: Int, rgbStats: Int, feat: Int, featStats: Int, width: Int
-        let rayWidth: Int, disparityWidth: Int, stats: Bool, F: Int
-        init(_ c: ModelConfig) {
-            rayWidth = 6 * (1 + 2 * c.rayEncodingDegrees)
-            disparityWidth = 1 + 2 * c.pointEncodingDegrees
+        let ray: Int, disparity: Int, pose: Int, rgb: Int, rgbStats: Int, feat: Int, featStats: Int, embed: Int, width: Int
+        let rayValues: Int, pointValues: Int, rayWidth: Int, disparityWidth: Int, stats: Bool, F: Int, E: Int
+        /// Width of the query encoding (LFNR; the target ray's light-field encoding).
+        let queryWidth: Int
+        init(_ c: ModelConfig, kind: ModelKind) {
+            let lfnr = kind == .lfnr
+            rayValues = lfnr && c.lfnr.parameterisation == "lightslab" ? 4 : 6
+            pointValues = lfnr ? 3 : 1
+            rayWidth = rayValues * (1 + 2 * c.rayEncodingDegrees)
+            disparityWidth = pointValues * (1 + 2 * c.pointEncodingDegrees)
             stats = c.crossViewStatistics
             F = c.patchFeatures
+            E = lfnr && c.lfnr.viewEmbeddings > 0 ? c.lfnr.embeddingWidth : 0
             ray = 0
             disparity = rayWidth
             pose = disparity + disparityWidth
-            rgb = pose + 12
+            rgb = pose + (lfnr ? 0 : 12)
             rgbStats = rgb + 3
             feat = rgbStats + (stats ? 6 : 0)
             featStats = feat + F
-            width = featStats + (stats ? 2 * F : 0)
+            embed = featStats + (stats ? 2 * F : 0)
+            width = embed + E
+            queryWidth = rayWidth
         }
         /// Columns from `feat` on carry gradients (the rest are geometry and colours).
         var gradientWidth: Int { width - feat }
     }
     let columns: Columns
 
-    public init(config: ModelConfig, seed: UInt64) {
+    /// A model of `kind` with weights initialised from `seed`. LFNR ignores `crossViewLayers`.
+    public init(config: ModelConfig, seed: UInt64, kind: ModelKind = .gpnr) {
         self.config = config
+        self.kind = kind
         var lay = ParameterLayout()
         let D = config.width, k = config.patchSize
-        columns = Columns(config)
+        let lfnr = kind == .lfnr
+        columns = Columns(config, kind: kind)
         patch = Linear("patch", inFeatures: k * k * 3, outFeatures: config.patchFeatures, layout: &lay)
         keyProjection = Linear("key", inFeatures: columns.width, outFeatures: D, layout: &lay)
-        query1 = lay.add("query_epipolar", [D], decay: false)
-        query2 = lay.add("query_view", [D], decay: false)
+        if lfnr {
+            query1 = nil; query2 = nil
+            queryProjection1 = Linear("query_epipolar", inFeatures: columns.queryWidth, outFeatures: D, layout: &lay)
+            queryProjection2 = Linear("query_view", inFeatures: columns.queryWidth, outFeatures: D, layout: &lay)
+            embedding = columns.E > 0 ? lay.add("view_embedding", [config.lfnr.viewEmbeddings, columns.E], decay: false) : nil
+        } else {
+            query1 = lay.add("query_epipolar", [D], decay: false)
+            query2 = lay.add("query_view", [D], decay: false)
+            queryProjection1 = nil; queryProjection2 = nil; embedding = nil
+        }
         let tc = config.transformer
-        crossView = (0..<config.crossViewLayers).map { TransformerLayer("cross_view.\($0)", config: tc, layout: &lay) }
+        crossView = lfnr ? [] : (0..<config.crossViewLayers).map { TransformerLayer("cross_view.\($0)", config: tc, layout: &lay) }
         epipolar = (0..<config.epipolarLayers).map { TransformerLayer("epipolar.\($0)", config: tc, layout: &lay) }
         viewLayers = (0..<config.viewLayers).map { TransformerLayer("view.\($0)", config: tc, layout: &lay) }
         epipolarPool = AttentionPooling("epipolar_pool", width: D, layout: &lay)
-        viewKey = Linear("view_key", inFeatures: D, outFeatures: D, layout: &lay)
+        viewKey = Linear("view_key", inFeatures: D + columns.E, outFeatures: D, layout: &lay)
         viewPool = AttentionPooling("view_pool", width: D, layout: &lay)
         color = Linear("color", inFeatures: D, outFeatures: 3, layout: &lay)
         layout = lay
@@ -103,14 +131,19 @@ public final class GPNRModel<T: EngineScalar>: @unchecked Sendable {
     }
 
     /// Deterministic initialisation from a seed: LeCun-normal matrices, zero biases, unit LayerNorm
-    /// scales, N(0, 1) query tokens.
+    /// scales, N(0, 1) query tokens, N(0, 0.1²) view embeddings.
     public func initialize(seed: UInt64) {
         var rng = EngineRNG(seed: seed)
         parameters.values.zero()
         patch.initialize(parameters, &rng)
         keyProjection.initialize(parameters, &rng)
-        EngineRandom.fillNormal(parameters.value(query1), std: 1, &rng)
-        EngineRandom.fillNormal(parameters.value(query2), std: 1, &rng)
+        if let query1, let query2 {
+            EngineRandom.fillNormal(parameters.value(query1), std: 1, &rng)
+            EngineRandom.fillNormal(parameters.value(query2), std: 1, &rng)
+        }
+        queryProjection1?.initialize(parameters, &rng)
+        queryProjection2?.initialize(parameters, &rng)
+        if let embedding { EngineRandom.fillNormal(parameters.value(embedding), std: 0.1, &rng) }
         for l in crossView + epipolar + viewLayers { l.initialize(parameters, &rng) }
         epipolarPool.score.initialize(parameters, &rng)
         viewKey.initialize(parameters, &rng)
@@ -121,8 +154,8 @@ public final class GPNRModel<T: EngineScalar>: @unchecked Sendable {
     public var parameterCount: Int { layout.parameterCount }
 
     /// A workspace for batches of up to `batch` rays (allocated once; reuse it for every batch).
-    public func makeWorkspace(batch: Int, training: Bool) -> GPNRWorkspace<T> {
-        GPNRWorkspace(model: self, batch: batch, training: training)
+    public func makeWorkspace(batch: Int, training: Bool) -> EpipolarWorkspace<T> {
+        EpipolarWorkspace(model: self, batch: batch, training: training)
     }
 
     // MARK: Forward
@@ -132,11 +165,15 @@ public final class GPNRModel<T: EngineScalar>: @unchecked Sendable {
     /// `store`: parameters to use instead of the model's own (a replica with the same layout, e.g. one
     /// per training worker; see GPNRTrainer).
     public func forward(rays: UnsafeBufferPointer<ModelRay>, viewSets: [ViewSet<T>], placement: DepthPlacement = .endpoints,
-                        workspace ws: GPNRWorkspace<T>, store: ParameterStore<T>? = nil) {
-        precondition(!rays.isEmpty && rays.count <= ws.B, "GPNRModel.forward: 1…\(ws.B) rays, found \(rays.count)")
+                        workspace ws: EpipolarWorkspace<T>, store: ParameterStore<T>? = nil) {
+        precondition(!rays.isEmpty && rays.count <= ws.B, "EpipolarModel.forward: 1…\(ws.B) rays, found \(rays.count)")
         ws.count = rays.count
         let p = store ?? parameters
-        GPNRGeometry.build(model: self, rays: rays, viewSets: viewSets, placement: placement, ws: ws)
+        EpipolarGeometry.build(model: self, rays: rays, viewSets: viewSets, placement: placement, ws: ws, p)
+        if let q1 = queryProjection1, let q2 = queryProjection2 {
+            q1.forward(ws.qEnc, ws.qTok1, p)
+            q2.forward(ws.qEnc, ws.qTok2, p)
+        }
         // Patch features: feat = ELU(patches·Wp + bp), zero at invalid tokens; then cross-view statistics.
         patch.forward(ws.patches, ws.featPre, p)
         writeFeatures(ws)
@@ -152,9 +189,22 @@ public final class GPNRModel<T: EngineScalar>: @unchecked Sendable {
                              .init(groups: B * N, length: P, stride: P + 1, offset: 1, width: D),
                              weights: ws.epiW.pointer, pooled: ws.pooled1.pointer, p)
         // 5. View transformer: [B, N+1, D] with q2 at slot 0.
-        viewKey.forward(ws.pooled1, ws.viewKeys, p)
-        let q2 = p.value(query2).constPointer
+        let E = columns.E
+        if E > 0 {
+            // viewKeyIn = [pooled1 | embedding of the reference view (0 when unknown)].
+            let emb = p.value(embedding!).constPointer, V = config.lfnr.viewEmbeddings
+            for bn in 0..<(B * N) {
+                let row = ws.viewKeyIn.pointer + bn * (D + E)
+                row.update(from: ws.pooled1.constPointer + bn * D, count: D)
+                let id = Int(ws.viewIDs[bn])
+                if id >= 0 && id < V { (row + D).update(from: emb + id * E, count: E) } else { (row + D).update(repeating: 0, count: E) }
+            }
+            viewKey.forward(ws.viewKeyIn, ws.viewKeys, p)
+        } else {
+            viewKey.forward(ws.pooled1, ws.viewKeys, p)
+        }
         for b in 0..<B {
+            let q2 = query2.map { p.value($0).constPointer } ?? ws.qTok2.constPointer + b * D
             (ws.viewIn.pointer + b * (N + 1) * D).update(from: q2, count: D)
             (ws.viewIn.pointer + (b * (N + 1) + 1) * D).update(from: ws.viewKeys.constPointer + b * N * D, count: N * D)
         }
@@ -169,7 +219,7 @@ public final class GPNRModel<T: EngineScalar>: @unchecked Sendable {
     }
 
     /// feat columns of keyIn = ELU(featPre) at valid tokens, 0 elsewhere; then the statistics columns.
-    func writeFeatures(_ ws: GPNRWorkspace<T>) {
+    func writeFeatures(_ ws: EpipolarWorkspace<T>) {
         let F = config.patchFeatures, K = columns.width, N = config.views
         let fc = columns.feat, mask = ws.tokMask.constPointer
         let pre = ws.featPre.constPointer, key = ws.keyIn.pointer
@@ -216,14 +266,15 @@ public final class GPNRModel<T: EngineScalar>: @unchecked Sendable {
     }
 
     /// epiIn[b, n, 0] = q1, epiIn[b, n, 1+p] = x1[b, p, n].
-    func scatterToEpipolar(_ ws: GPNRWorkspace<T>, _ p: ParameterStore<T>) {
+    func scatterToEpipolar(_ ws: EpipolarWorkspace<T>, _ p: ParameterStore<T>) {
         let N = config.views, P = config.samples, D = config.width
-        let q1 = p.value(query1).constPointer, src = ws.x1.constPointer, dst = ws.epiIn.pointer
+        let q1 = query1.map { p.value($0).constPointer }, qt = ws.qTok1.constPointer
+        let src = ws.x1.constPointer, dst = ws.epiIn.pointer
         Threading.parallelFor(ws.B * N, minimumPerWorker: 16) { r in
             for bn in r {
                 let b = bn / N, n = bn % N
                 let line = dst + bn * (P + 1) * D
-                line.update(from: q1, count: D)
+                line.update(from: q1 ?? qt + b * D, count: D)
                 for p in 0..<P {
                     (line + (1 + p) * D).update(from: src + ((b * P + p) * N + n) * D, count: D)
                 }
@@ -232,7 +283,7 @@ public final class GPNRModel<T: EngineScalar>: @unchecked Sendable {
     }
 
     /// coarse and depth from the two attention poolings.
-    func blendOutputs(_ ws: GPNRWorkspace<T>) {
+    func blendOutputs(_ ws: EpipolarWorkspace<T>) {
         let N = config.views, P = config.samples, K = columns.width, rc = columns.rgb
         for b in 0..<ws.B {
             var c0: T = 0, c1: T = 0, c2: T = 0, z: T = 0
@@ -266,9 +317,9 @@ public final class GPNRModel<T: EngineScalar>: @unchecked Sendable {
     /// Accumulates `weight` × the parameter gradients into `store` (default: the model's own; zero them
     /// before, e.g. `parameters.zeroGradients()`). The returned losses are unweighted.
     @discardableResult
-    public func backward(targets: UnsafePointer<T>, workspace ws: GPNRWorkspace<T>, weight: T = 1,
+    public func backward(targets: UnsafePointer<T>, workspace ws: EpipolarWorkspace<T>, weight: T = 1,
                          store: ParameterStore<T>? = nil) -> Losses {
-        precondition(ws.training, "GPNRModel.backward needs a training workspace")
+        precondition(ws.training, "EpipolarModel.backward needs a training workspace")
         let p = store ?? parameters
         let B = ws.B, N = config.views, P = config.samples, D = config.width, K = columns.width
         let count = ws.count
@@ -314,14 +365,32 @@ public final class GPNRModel<T: EngineScalar>: @unchecked Sendable {
                           scratch: ws.poolScratch.pointer, p)
         ws.dViewIn.zero()
         ws.viewRunner.backward(ws.viewIn, ws.dViewOut, ws.dViewIn, p)
-        let dq2 = p.grad(query2).pointer
         for b in 0..<B {
             let row = ws.dViewIn.constPointer + b * (N + 1) * D
-            for c in 0..<D { dq2[c] += row[c] }
+            if let query2 {
+                let dq2 = p.grad(query2).pointer
+                for c in 0..<D { dq2[c] += row[c] }
+            } else {
+                (ws.dQTok2.pointer + b * D).update(from: row, count: D)
+            }
             (ws.dViewKeys.pointer + b * N * D).update(from: row + D, count: N * D)
         }
+        if let q2 = queryProjection2 { q2.backward(ws.qEnc, ws.dQTok2, nil, p) }
         ws.dPooled1.zero()
-        viewKey.backward(ws.pooled1, ws.dViewKeys, ws.dPooled1, p)
+        let E = columns.E
+        if E > 0 {
+            ws.dViewKeyIn.zero()
+            viewKey.backward(ws.viewKeyIn, ws.dViewKeys, ws.dViewKeyIn, p)
+            let demb = p.grad(embedding!).pointer, V = config.lfnr.viewEmbeddings
+            for bn in 0..<(B * N) {
+                let row = ws.dViewKeyIn.constPointer + bn * (D + E)
+                (ws.dPooled1.pointer + bn * D).update(from: row, count: D)
+                let id = Int(ws.viewIDs[bn])
+                if id >= 0 && id < V { for c in 0..<E { demb[id * E + c] += row[D + c] } }
+            }
+        } else {
+            viewKey.backward(ws.pooled1, ws.dViewKeys, ws.dPooled1, p)
+        }
         // Epipolar pooling → epipolar transformer.
         ws.dEpiOut.zero()
         epipolarPool.backward(tokens: ws.epiOut.constPointer, mask: ws.epiMask.constPointer,
@@ -332,10 +401,19 @@ public final class GPNRModel<T: EngineScalar>: @unchecked Sendable {
         ws.dEpiIn.zero()
         ws.epiRunner.backward(ws.epiIn, ws.dEpiOut, ws.dEpiIn, p)
         // Gather back to (b, p, n) order; slot 0 → q1.
-        let dq1 = p.grad(query1).pointer
-        for bn in 0..<(B * N) {
-            let line = ws.dEpiIn.constPointer + bn * (P + 1) * D
-            for c in 0..<D { dq1[c] += line[c] }
+        if let query1 {
+            let dq1 = p.grad(query1).pointer
+            for bn in 0..<(B * N) {
+                let line = ws.dEpiIn.constPointer + bn * (P + 1) * D
+                for c in 0..<D { dq1[c] += line[c] }
+            }
+        } else if let q1 = queryProjection1 {
+            ws.dQTok1.zero()
+            for bn in 0..<(B * N) {
+                let line = ws.dEpiIn.constPointer + bn * (P + 1) * D, d = ws.dQTok1.pointer + (bn / N) * D
+                for c in 0..<D { d[c] += line[c] }
+            }
+            q1.backward(ws.qEnc, ws.dQTok1, nil, p)
         }
         let dx1 = ws.dX1.pointer, dsrc = ws.dEpiIn.constPointer
         Threading.parallelFor(B * P, minimumPerWorker: 16) { r in
@@ -357,11 +435,22 @@ public final class GPNRModel<T: EngineScalar>: @unchecked Sendable {
                        b: wk + G0 * D, ldb: D, beta: 0, c: ws.dKeyIn.pointer, ldc: GW)
         featureBackward(ws)
         patch.backward(ws.patches, ws.dFeatPre, nil, p)
+        if E > 0 {
+            // Embedding columns of the key input: token (b, p, n) uses the embedding of view (b, n).
+            let demb = p.grad(embedding!).pointer, V = config.lfnr.viewEmbeddings, off = columns.embed - G0
+            for t in 0..<Tk {
+                let bn = (t / (P * N)) * N + t % N
+                let id = Int(ws.viewIDs[bn])
+                guard id >= 0 && id < V && ws.tokMask.constPointer[t] != 0 else { continue }
+                let row = ws.dKeyIn.constPointer + t * GW + off
+                for c in 0..<E { demb[id * E + c] += row[c] }
+            }
+        }
         return Losses(total: lr + lc, rgb: lr, coarse: lc)
     }
 
     /// dFeatPre from dKeyIn (gradient columns [feat | mean | var], width GW) through the statistics and ELU.
-    func featureBackward(_ ws: GPNRWorkspace<T>) {
+    func featureBackward(_ ws: EpipolarWorkspace<T>) {
         let F = config.patchFeatures, N = config.views, K = columns.width, GW = columns.gradientWidth
         let fc = columns.feat, stats = columns.stats
         let mask = ws.tokMask.constPointer, key = ws.keyIn.constPointer, dk = ws.dKeyIn.constPointer
@@ -400,13 +489,14 @@ public final class GPNRModel<T: EngineScalar>: @unchecked Sendable {
         let N = Double(config.views), P = Double(config.samples), D = Double(config.width)
         let tc = config.transformer
         var f = 0.0
-        f += Double(config.crossViewLayers) * tc.forwardFLOPs(sequences: config.samples, length: config.views)
+        f += Double(crossView.count) * tc.forwardFLOPs(sequences: config.samples, length: config.views)
         f += Double(config.epipolarLayers) * tc.forwardFLOPs(sequences: config.views, length: config.samples + 1)
         f += Double(config.viewLayers) * tc.forwardFLOPs(sequences: 1, length: config.views + 1)
         let k = Double(config.patchSize)
         f += 2 * N * P * (k * k * 3) * Double(config.patchFeatures)
         f += 2 * N * P * Double(columns.width) * D
-        f += 2 * N * D * D + 2 * D * 3
+        f += 2 * N * (D + Double(columns.E)) * D + 2 * D * 3
+        if kind == .lfnr { f += 2 * 2 * Double(columns.queryWidth) * D }
         return f
     }
 
@@ -421,3 +511,9 @@ public final class GPNRModel<T: EngineScalar>: @unchecked Sendable {
         return forwardFLOPsPerRay + 2 * rest + patchF + keyF + 2 * N * P * Double(columns.gradientWidth) * D
     }
 }
+
+/// GPNR: `EpipolarModel` with `kind: .gpnr` (generalisable, canonical frames, three transformers).
+public typealias GPNRModel<T: EngineScalar> = EpipolarModel<T>
+/// LFNR: `EpipolarModel` with `kind: .lfnr` (per scene: world-frame light-field encodings, two
+/// transformers, learned per-view embeddings).
+public typealias LFNRModel<T: EngineScalar> = EpipolarModel<T>

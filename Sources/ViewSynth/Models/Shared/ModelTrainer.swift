@@ -12,19 +12,19 @@ import Foundation
 import ViewSynthCore
 import ViewSynthEngine
 
-public final class GPNRTrainer: @unchecked Sendable {
-    public let model: GPNRModel<Float>
+public final class ModelTrainer: @unchecked Sendable {
+    public let model: EpipolarModel<Float>
     public let optimizer: AdamW<Float>
     public let microBatch: Int
     let replicas: [ParameterStore<Float>]
-    let workspaces: [GPNRWorkspace<Float>]
+    let workspaces: [EpipolarWorkspace<Float>]
 
     public struct StepResult: Sendable {
-        public var losses: GPNRModel<Float>.Losses
+        public var losses: EpipolarModel<Float>.Losses
         public var update: AdamW<Float>.StepInfo?
     }
 
-    public init(model: GPNRModel<Float>, optimizer: AdamW<Float>.Configuration, microBatch: Int = 16, replicas: Int = 2) {
+    public init(model: EpipolarModel<Float>, optimizer: AdamW<Float>.Configuration, microBatch: Int = 16, replicas: Int = 2) {
         self.model = model
         self.optimizer = AdamW(layout: model.layout, configuration: optimizer)
         self.microBatch = max(1, microBatch)
@@ -44,15 +44,15 @@ public final class GPNRTrainer: @unchecked Sendable {
     /// Gradients of the batch loss into `model.parameters.gradients` (overwritten), no update.
     /// `targets` holds 3 values per ray.
     public func computeGradients(rays: [ModelRay], targets: [Float], viewSets: [ViewSet<Float>],
-                                 placement: DepthPlacement = .endpoints) -> GPNRModel<Float>.Losses {
-        precondition(!rays.isEmpty && targets.count == rays.count * 3, "GPNRTrainer: 3 targets per ray")
+                                 placement: DepthPlacement = .endpoints) -> EpipolarModel<Float>.Losses {
+        precondition(!rays.isEmpty && targets.count == rays.count * 3, "ModelTrainer: 3 targets per ray")
         let n = rays.count, m = microBatch, R = replicas.count
         let chunks = (n + m - 1) / m
         for r in replicas {
             r.values.pointer.update(from: model.parameters.values.pointer, count: model.layout.count)
             r.zeroGradients()
         }
-        var partial = [GPNRModel<Float>.Losses](repeating: .init(total: 0, rgb: 0, coarse: 0), count: chunks)
+        var partial = [EpipolarModel<Float>.Losses](repeating: .init(total: 0, rgb: 0, coarse: 0), count: chunks)
         partial.withUnsafeMutableBufferPointer { out in
             let outP = out.baseAddress!
             nonisolated(unsafe) let results = outP
@@ -85,7 +85,7 @@ public final class GPNRTrainer: @unchecked Sendable {
         let g = model.parameters.gradients
         g.pointer.update(from: replicas[0].gradients.pointer, count: g.count)
         for r in replicas.dropFirst() { Float.kAccumulate(g.pointer, r.gradients.pointer, g.count) }
-        var total = GPNRModel<Float>.Losses(total: 0, rgb: 0, coarse: 0)
+        var total = EpipolarModel<Float>.Losses(total: 0, rgb: 0, coarse: 0)
         for (i, l) in partial.enumerated() {
             let w = Double(min(n, (i + 1) * m) - i * m) / Double(n)
             total.total += w * l.total; total.rgb += w * l.rgb; total.coarse += w * l.coarse
@@ -102,3 +102,4 @@ public final class GPNRTrainer: @unchecked Sendable {
         return StepResult(losses: l, update: info)
     }
 }
+public typealias GPNRTrainer = ModelTrainer
