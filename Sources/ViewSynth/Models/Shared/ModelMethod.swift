@@ -22,6 +22,7 @@ public struct ModelMethod: RenderMethod {
     public init(model: EpipolarModel<Float>, weightsID: String) {
         self.model = model
         self.weightsID = weightsID
+        renderBatch = model.config.renderBatch
     }
 
     /// Untrained weights from a seed.
@@ -32,6 +33,16 @@ public struct ModelMethod: RenderMethod {
     /// Weights from a checkpoint (of `kind` when given).
     public init(weights url: URL, kind: ModelKind? = nil) throws {
         self.init(model: try EpipolarModel<Float>.load(from: url, expecting: kind), weightsID: try ModelCheckpoint.fileHash(url))
+    }
+
+    /// Rays per batch per worker (the config's renderBatch unless changed).
+    public var renderBatch: Int
+
+    /// The same method with another batch size (output differs only in the last bits; see the file head).
+    public func withRenderBatch(_ b: Int) -> ModelMethod {
+        var m = self
+        m.renderBatch = max(1, b)
+        return m
     }
 
     public var name: String { model.kind.rawValue }
@@ -52,7 +63,7 @@ public struct ModelMethod: RenderMethod {
     }
 
     public func makeScratch(maxPixels: Int) -> Scratch {
-        Scratch(model.makeWorkspace(batch: min(model.config.renderBatch, max(1, maxPixels)), training: false))
+        Scratch(model.makeWorkspace(batch: min(renderBatch, max(1, maxPixels)), training: false))
     }
 
     public func render(tile: PixelTile, target: Camera, context: ViewSet<Float>, scratch: inout Scratch, output: TileOutput) {

@@ -1,0 +1,51 @@
+// Options shared by the commands that use a transformer model (`render`/`eval --method gpnr|lfnr`,
+// `bench model`), and the `bench model` body. Wiring into RenderingOptions/BenchCommand is left to them:
+//   @OptionGroup var model: ModelOptions        then   try model.makeMethod(kind: .gpnr)
+import ArgumentParser
+import Foundation
+import ViewSynth
+
+struct ModelOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("gpnr/lfnr: model configuration, a preset (paper, small, tiny) or a JSON file.", valueName: "name|file"))
+    var config: String = "small"
+
+    @Option(help: ArgumentHelp("gpnr/lfnr: weights (safetensors checkpoint; its config is used). Without it the weights are random (untrained).", valueName: "file"))
+    var weights: String?
+
+    @Option(help: "gpnr/lfnr: seed of the random weights when no --weights is given.")
+    var seed: UInt64 = 1
+
+    @Option(help: "gpnr/lfnr: rays per batch per worker (default: the config's renderBatch).")
+    var batch: Int?
+
+    func validate() throws {
+        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1, found \(batch)") }
+        if let weights, !FileManager.default.fileExists(atPath: weights) {
+            throw ValidationError("--weights \(weights): no such file")
+        }
+    }
+
+    /// The render method for `kind`: from --weights (its kind must match), else random weights of --config.
+    func makeMethod(kind: ModelKind) throws -> ModelMethod {
+        var method: ModelMethod
+        if let weights {
+            method = try ModelMethod(weights: URL(fileURLWithPath: weights), kind: kind)
+        } else {
+            method = ModelMethod(config: try ModelConfig.named(config), seed: seed, kind: kind)
+        }
+        if let batch { method = method.withRenderBatch(batch) }
+        return method
+    }
+
+    /// `viewsynth bench model`: prints the report (text, or JSON with `json`).
+    func runBenchmark(kind: ModelKind, seconds: Double, trainBatch: Int?, json: Bool) throws {
+        let cfg = try weights.map { try ModelCheckpoint.describe(URL(fileURLWithPath: $0)).config } ?? ModelConfig.named(config)
+        var o = ModelBenchmarkOptions()
+        o.kind = kind
+        o.secondsPerMeasurement = seconds
+        o.trainBatch = trainBatch
+        o.renderBatch = batch
+        let report = ModelBenchmark.run(config: cfg, options: o)
+        print(json ? report.json : report.text, terminator: json ? "\n" : "")
+    }
+}
