@@ -64,6 +64,7 @@ static inline float vs_tanhf_fast(float x) {
 #define VS_EXPM1(x) (vs_expf_fast(x) - 1.0f)
 #define VS_TANH(x) vs_tanhf_fast(x)
 #define VS_SQRT(x) sqrtf(x)
+#define VS_FLOOR(x) floorf(x)
 #define VS_NEG_INF (-INFINITY)
 #include "kernels_template.h"
 #undef VS_TILE_BODY
@@ -79,6 +80,7 @@ static inline float vs_tanhf_fast(float x) {
 #undef VS_EXPM1
 #undef VS_TANH
 #undef VS_SQRT
+#undef VS_FLOOR
 #undef VS_NEG_INF
 
 #define T double
@@ -87,5 +89,6 @@ static inline float vs_tanhf_fast(float x) {
 #define VS_EXPM1(x) expm1(x)
 #define VS_TANH(x) tanh(x)
 #define VS_SQRT(x) sqrt(x)
+#define VS_FLOOR(x) floor(x)
 #define VS_NEG_INF (-(double)INFINITY)
 #include "kernels_template.h"

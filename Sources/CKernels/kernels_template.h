@@ -436,4 +436,65 @@ VS_DISPATCH void FN(vs_attention_backward_)(T *dqkv, const T *dout, const T *qkv
   }
 }
 
+// ---- Bilinear k×k patches at sampled points (see PatchProjection.swift for the conventions) ---------------
+
+/// The 4 bilinear taps at continuous pixel coordinates (x, y); weights of out-of-image pixels are 0 and
+/// their offsets point at pixel 0 (harmless, weight 0).
+static inline void FN(vs_bilinear_taps_)(T x, T y, long W, long H, long off[4], T w[4]) {
+  T fx = x - (T)0.5, fy = y - (T)0.5;
+  T x0f = VS_FLOOR(fx), y0f = VS_FLOOR(fy);
+  T wx = fx - x0f, wy = fy - y0f;
+  for (int q = 0; q < 4; q++) { off[q] = 0; w[q] = 0; }
+  if (!(x0f > (T)-2 && y0f > (T)-2 && x0f < (T)W && y0f < (T)H)) return; /* also rejects NaN */
+  long x0 = (long)x0f, y0 = (long)y0f;
+  int x0ok = x0 >= 0, x1ok = x0 + 1 < W, y0ok = y0 >= 0, y1ok = y0 + 1 < H;
+  if (y0ok && x0ok) { off[0] = y0 * W + x0; w[0] = (1 - wy) * (1 - wx); }
+  if (y0ok && x1ok) { off[1] = y0 * W + x0 + 1; w[1] = (1 - wy) * wx; }
+  if (y1ok && x0ok) { off[2] = (y0 + 1) * W + x0; w[2] = wy * (1 - wx); }
+  if (y1ok && x1ok) { off[3] = (y0 + 1) * W + x0 + 1; w[3] = wy * wx; }
+}
+
+VS_DISPATCH void FN(vs_patch_gather_)(T *patches, const T *images, long H, long W, long C, const int32_t *index,
+                                      const T *positions, long m_begin, long m_end, long k) {
+  const T half = (T)(k - 1) / 2;
+  for (long m = m_begin; m < m_end; m++) {
+    const T *img = images + (long)index[m] * H * W * C;
+    T *dst = patches + m * k * k * C;
+    const T px = positions[2 * m], py = positions[2 * m + 1];
+    for (long a = 0; a < k; a++) {
+      for (long b = 0; b < k; b++) {
+        long off[4];
+        T w[4];
+        FN(vs_bilinear_taps_)(px + (T)b - half, py + (T)a - half, W, H, off, w);
+        T *d = dst + (a * k + b) * C;
+        const T *p0 = img + off[0] * C, *p1 = img + off[1] * C, *p2 = img + off[2] * C, *p3 = img + off[3] * C;
+        for (long c = 0; c < C; c++) d[c] = w[0] * p0[c] + w[1] * p1[c] + w[2] * p2[c] + w[3] * p3[c];
+      }
+    }
+  }
+}
+
+VS_DISPATCH void FN(vs_patch_scatter_)(T *dimages, const T *dpatches, long H, long W, long C, const int32_t *index,
+                                       const T *positions, long m_begin, long m_end, long k) {
+  const T half = (T)(k - 1) / 2;
+  for (long m = m_begin; m < m_end; m++) {
+    T *img = dimages + (long)index[m] * H * W * C;
+    const T *src = dpatches + m * k * k * C;
+    const T px = positions[2 * m], py = positions[2 * m + 1];
+    for (long a = 0; a < k; a++) {
+      for (long b = 0; b < k; b++) {
+        long off[4];
+        T w[4];
+        FN(vs_bilinear_taps_)(px + (T)b - half, py + (T)a - half, W, H, off, w);
+        const T *g = src + (a * k + b) * C;
+        for (int q = 0; q < 4; q++) {
+          if (w[q] == 0) continue;
+          T *d = img + off[q] * C;
+          for (long c = 0; c < C; c++) d[c] += w[q] * g[c];
+        }
+      }
+    }
+  }
+}
+
 #undef FN

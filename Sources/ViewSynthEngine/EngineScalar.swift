@@ -52,6 +52,12 @@ public protocol EngineScalar: BinaryFloatingPoint, BitwiseCopyable, Sendable, Cu
                                    _ rows: Int, _ rowsPerSeq: Int, _ L: Int, _ scale: Self)
     static func kSoftmaxBackwardInPlace(_ dp: UnsafeMutablePointer<Self>, _ p: UnsafePointer<Self>,
                                         _ rows: Int, _ cols: Int, _ scale: Self)
+    static func kPatchGather(_ patches: UnsafeMutablePointer<Self>, _ images: UnsafePointer<Self>, _ H: Int, _ W: Int,
+                             _ C: Int, _ index: UnsafePointer<Int32>, _ positions: UnsafePointer<Self>,
+                             _ mBegin: Int, _ mEnd: Int, _ k: Int)
+    static func kPatchScatter(_ dImages: UnsafeMutablePointer<Self>, _ dPatches: UnsafePointer<Self>, _ H: Int,
+                              _ W: Int, _ C: Int, _ index: UnsafePointer<Int32>, _ positions: UnsafePointer<Self>,
+                              _ mBegin: Int, _ mEnd: Int, _ k: Int)
 }
 
 /// Elementwise nonlinearities with C kernels. GELU is the tanh approximation; ELU has alpha = 1.
@@ -113,6 +119,12 @@ extension Float: EngineScalar {
     public static func kSoftmaxBackwardInPlace(_ dp: UnsafeMutablePointer<Float>, _ p: UnsafePointer<Float>, _ rows: Int, _ cols: Int, _ scale: Float) {
         vs_softmax_backward_inplace_f32(dp, p, rows, cols, scale)
     }
+    public static func kPatchGather(_ o: UnsafeMutablePointer<Float>, _ img: UnsafePointer<Float>, _ H: Int, _ W: Int, _ C: Int, _ idx: UnsafePointer<Int32>, _ pos: UnsafePointer<Float>, _ m0: Int, _ m1: Int, _ k: Int) {
+        vs_patch_gather_f32(o, img, H, W, C, idx, pos, m0, m1, k)
+    }
+    public static func kPatchScatter(_ d: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ H: Int, _ W: Int, _ C: Int, _ idx: UnsafePointer<Int32>, _ pos: UnsafePointer<Float>, _ m0: Int, _ m1: Int, _ k: Int) {
+        vs_patch_scatter_f32(d, g, H, W, C, idx, pos, m0, m1, k)
+    }
 }
 
 extension Double: EngineScalar {
@@ -166,6 +178,12 @@ extension Double: EngineScalar {
     }
     public static func kSoftmaxBackwardInPlace(_ dp: UnsafeMutablePointer<Double>, _ p: UnsafePointer<Double>, _ rows: Int, _ cols: Int, _ scale: Double) {
         vs_softmax_backward_inplace_f64(dp, p, rows, cols, scale)
+    }
+    public static func kPatchGather(_ o: UnsafeMutablePointer<Double>, _ img: UnsafePointer<Double>, _ H: Int, _ W: Int, _ C: Int, _ idx: UnsafePointer<Int32>, _ pos: UnsafePointer<Double>, _ m0: Int, _ m1: Int, _ k: Int) {
+        vs_patch_gather_f64(o, img, H, W, C, idx, pos, m0, m1, k)
+    }
+    public static func kPatchScatter(_ d: UnsafeMutablePointer<Double>, _ g: UnsafePointer<Double>, _ H: Int, _ W: Int, _ C: Int, _ idx: UnsafePointer<Int32>, _ pos: UnsafePointer<Double>, _ m0: Int, _ m1: Int, _ k: Int) {
+        vs_patch_scatter_f64(d, g, H, W, C, idx, pos, m0, m1, k)
     }
 }
 

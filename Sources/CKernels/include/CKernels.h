@@ -42,7 +42,11 @@ int vs_cpu_supports(const char *feature);
   void vs_attention_backward_##S(T *dqkv, const T *dout, const T *qkv, const T *probs, long seq_begin,      \
                                  long seq_end, long L, long H, long dh);                                    \
   void vs_masked_softmax_rows_##S(T *p, const uint8_t *key_mask, long rows, long rows_per_seq, long L, T scale);               \
-  void vs_softmax_backward_inplace_##S(T *dp, const T *p, long rows, long cols, T scale);
+  void vs_softmax_backward_inplace_##S(T *dp, const T *p, long rows, long cols, T scale);                   \
+  void vs_patch_gather_##S(T *patches, const T *images, long H, long W, long C, const int32_t *index,         \
+                           const T *positions, long m_begin, long m_end, long k);                           \
+  void vs_patch_scatter_##S(T *dimages, const T *dpatches, long H, long W, long C, const int32_t *index,      \
+                            const T *positions, long m_begin, long m_end, long k);
 
 VS_DECLARE_KERNELS(float, f32)
 VS_DECLARE_KERNELS(double, f64)

@@ -125,13 +125,16 @@ struct OpsGradientTests {
         let pp = PatchProjection("patch", patchSize: 1, channels: 1, features: 1, layout: &layout)
         // 2×2 image [[1, 2], [3, 4]]; point (1, 1) is the centre between the 4 pixel centres → 2.5
         let img = TestTensor<Double>([1, 2, 2, 1], values: [1, 2, 3, 4])
-        let pos = TestTensor<Double>([3, 2], values: [1, 1, 0.5, 0.5, 1.5, 0.5])
-        let patches = TestTensor<Double>([3, 1])
-        let index: [Int32] = [0, 0, 0]
+        // points: centre of 4 pixels, two pixel centres, outside (zero padding), NaN (zeros), on the edge
+        let pos = TestTensor<Double>([6, 2], values: [1, 1, 0.5, 0.5, 1.5, 0.5, 5, 5, .nan, 1, 0, 0.5])
+        let patches = TestTensor<Double>([6, 1])
+        let index: [Int32] = [0, 0, 0, 0, 0, 0]
         index.withUnsafeBufferPointer { pp.gather(images: img.t, imageIndex: $0.baseAddress!, positions: pos.t, patches: patches.t) }
         #expect(abs(patches.t[0] - 2.5) < 1e-15)
         #expect(patches.t[1] == 1)  // exactly a pixel centre
         #expect(patches.t[2] == 2)
+        #expect(patches.t[3] == 0 && patches.t[4] == 0)
+        #expect(patches.t[5] == 0.5)  // half of pixel (0,0), half of the zero padding
     }
 
     @Test func positionalEncoding() {
