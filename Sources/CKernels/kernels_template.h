@@ -73,7 +73,7 @@ VS_DISPATCH void FN(vs_layernorm_forward_)(T *restrict out, T *restrict mean, T 
 VS_DISPATCH void FN(vs_layernorm_backward_)(T *restrict dx, T *restrict dgamma, T *restrict dbeta,
                                             const T *restrict dout, const T *restrict x,
                                             const T *restrict mean, const T *restrict rstd,
-                                            const T *restrict gamma, long rows, long cols) {
+                                            const T *restrict gamma, long rows, long cols, int accumulate) {
   for (long r = 0; r < rows; r++) {
     const T *xr = x + r * cols, *dr = dout + r * cols;
     T m = mean[r], s = rstd[r];
@@ -93,7 +93,7 @@ VS_DISPATCH void FN(vs_layernorm_backward_)(T *restrict dx, T *restrict dgamma, 
     for (long c = 0; c < cols; c++) {
       T n = (xr[c] - m) * s;
       T dn = dr[c] * gamma[c];
-      dxr[c] += (dn - sum_dn - n * sum_dn_n) * s;
+      dxr[c] = (accumulate ? dxr[c] : (T)0) + (dn - sum_dn - n * sum_dn_n) * s;
       dgamma[c] += dr[c] * n;
       dbeta[c] += dr[c];
     }
@@ -114,13 +114,14 @@ VS_DISPATCH void FN(vs_gelu_forward_)(T *restrict out, const T *restrict x, long
   }
 }
 
-VS_DISPATCH void FN(vs_gelu_backward_)(T *restrict dx, const T *restrict x, const T *restrict dout, long n) {
+VS_DISPATCH void FN(vs_gelu_backward_)(T *restrict dx, const T *restrict x, const T *restrict dout, long n,
+                                       int accumulate) {
   for (long i = 0; i < n; i++) {
     T v = x[i];
     T t = VS_TANH(VS_GELU_C * (v + VS_GELU_A * v * v * v));
     T du = VS_GELU_C * ((T)1 + (T)3 * VS_GELU_A * v * v);
     T g = (T)0.5 * ((T)1 + t) + (T)0.5 * v * ((T)1 - t * t) * du;
-    dx[i] += g * dout[i];
+    dx[i] = (accumulate ? dx[i] : (T)0) + g * dout[i];
   }
 }
 
@@ -128,8 +129,9 @@ VS_DISPATCH void FN(vs_relu_forward_)(T *restrict out, const T *restrict x, long
   for (long i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : (T)0;
 }
 
-VS_DISPATCH void FN(vs_relu_backward_)(T *restrict dx, const T *restrict x, const T *restrict dout, long n) {
-  for (long i = 0; i < n; i++) dx[i] += x[i] > 0 ? dout[i] : (T)0;
+VS_DISPATCH void FN(vs_relu_backward_)(T *restrict dx, const T *restrict x, const T *restrict dout, long n,
+                                       int accumulate) {
+  for (long i = 0; i < n; i++) dx[i] = (accumulate ? dx[i] : (T)0) + (x[i] > 0 ? dout[i] : (T)0);
 }
 
 /// ELU with alpha = 1: x for x > 0, exp(x) - 1 otherwise.
@@ -141,11 +143,12 @@ VS_DISPATCH void FN(vs_elu_forward_)(T *restrict out, const T *restrict x, long 
   }
 }
 
-VS_DISPATCH void FN(vs_elu_backward_)(T *restrict dx, const T *restrict x, const T *restrict dout, long n) {
+VS_DISPATCH void FN(vs_elu_backward_)(T *restrict dx, const T *restrict x, const T *restrict dout, long n,
+                                      int accumulate) {
   for (long i = 0; i < n; i++) {
     T v = x[i];
     T e = VS_EXP(v < 0 ? v : (T)0);
-    dx[i] += (v > 0 ? (T)1 : e) * dout[i];
+    dx[i] = (accumulate ? dx[i] : (T)0) + (v > 0 ? (T)1 : e) * dout[i];
   }
 }
 
@@ -154,8 +157,9 @@ VS_DISPATCH void FN(vs_sigmoid_forward_)(T *restrict out, const T *restrict x, l
 }
 
 /// Uses the forward output: d sigmoid = y (1 - y).
-VS_DISPATCH void FN(vs_sigmoid_backward_)(T *restrict dx, const T *restrict out, const T *restrict dout, long n) {
-  for (long i = 0; i < n; i++) dx[i] += out[i] * ((T)1 - out[i]) * dout[i];
+VS_DISPATCH void FN(vs_sigmoid_backward_)(T *restrict dx, const T *restrict out, const T *restrict dout, long n,
+                                          int accumulate) {
+  for (long i = 0; i < n; i++) dx[i] = (accumulate ? dx[i] : (T)0) + out[i] * ((T)1 - out[i]) * dout[i];
 }
 
 // ---- Softmax over rows, with an optional mask (1 = keep); fully masked rows give zeros ----------------------

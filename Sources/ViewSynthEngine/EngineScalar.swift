@@ -6,7 +6,8 @@ import Foundation
 /// (gradient checks, dgemm). Every op is generic over `EngineScalar`; the protocol routes each primitive
 /// to the BLAS routine or C kernel (CKernels, runtime-dispatched AVX-512/AVX2/baseline) of that type.
 ///
-/// All matrices are row-major. All `…Backward` kernels ACCUMULATE into their gradient outputs.
+/// All matrices are row-major. `…Backward` kernels ACCUMULATE into their gradient outputs (activation and
+/// LayerNorm backward overwrite dx instead when `accumulate` is false).
 public protocol EngineScalar: BinaryFloatingPoint, BitwiseCopyable, Sendable, CustomStringConvertible {
     /// safetensors dtype name ("F32", "F64").
     static var safetensorsDType: String { get }
@@ -32,12 +33,12 @@ public protocol EngineScalar: BinaryFloatingPoint, BitwiseCopyable, Sendable, Cu
     static func kLayerNormBackward(_ dx: UnsafeMutablePointer<Self>, _ dgamma: UnsafeMutablePointer<Self>,
                                    _ dbeta: UnsafeMutablePointer<Self>, _ dout: UnsafePointer<Self>,
                                    _ x: UnsafePointer<Self>, _ mean: UnsafePointer<Self>, _ rstd: UnsafePointer<Self>,
-                                   _ gamma: UnsafePointer<Self>, _ rows: Int, _ cols: Int)
+                                   _ gamma: UnsafePointer<Self>, _ rows: Int, _ cols: Int, _ accumulate: Bool)
     static func kActivationForward(_ kind: ActivationKind, _ out: UnsafeMutablePointer<Self>,
                                    _ x: UnsafePointer<Self>, _ n: Int)
     /// For sigmoid `saved` is the forward output; for the others it is the forward input.
     static func kActivationBackward(_ kind: ActivationKind, _ dx: UnsafeMutablePointer<Self>,
-                                    _ saved: UnsafePointer<Self>, _ dout: UnsafePointer<Self>, _ n: Int)
+                                    _ saved: UnsafePointer<Self>, _ dout: UnsafePointer<Self>, _ n: Int, _ accumulate: Bool)
     static func kSoftmaxForward(_ out: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Self>,
                                 _ mask: UnsafePointer<UInt8>?, _ rows: Int, _ cols: Int)
     static func kSoftmaxBackward(_ dx: UnsafeMutablePointer<Self>, _ out: UnsafePointer<Self>,
@@ -86,8 +87,8 @@ extension Float: EngineScalar {
     public static func kLayerNormForward(_ out: UnsafeMutablePointer<Float>, _ mean: UnsafeMutablePointer<Float>, _ rstd: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rows: Int, _ cols: Int, _ eps: Float) {
         vs_layernorm_forward_f32(out, mean, rstd, x, g, b, rows, cols, eps)
     }
-    public static func kLayerNormBackward(_ dx: UnsafeMutablePointer<Float>, _ dg: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ mean: UnsafePointer<Float>, _ rstd: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ rows: Int, _ cols: Int) {
-        vs_layernorm_backward_f32(dx, dg, db, dout, x, mean, rstd, g, rows, cols)
+    public static func kLayerNormBackward(_ dx: UnsafeMutablePointer<Float>, _ dg: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ mean: UnsafePointer<Float>, _ rstd: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ rows: Int, _ cols: Int, _ acc: Bool) {
+        vs_layernorm_backward_f32(dx, dg, db, dout, x, mean, rstd, g, rows, cols, acc ? 1 : 0)
     }
     public static func kActivationForward(_ kind: ActivationKind, _ o: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int) {
         switch kind {
@@ -97,12 +98,12 @@ extension Float: EngineScalar {
         case .sigmoid: vs_sigmoid_forward_f32(o, x, n)
         }
     }
-    public static func kActivationBackward(_ kind: ActivationKind, _ dx: UnsafeMutablePointer<Float>, _ s: UnsafePointer<Float>, _ dout: UnsafePointer<Float>, _ n: Int) {
+    public static func kActivationBackward(_ kind: ActivationKind, _ dx: UnsafeMutablePointer<Float>, _ s: UnsafePointer<Float>, _ dout: UnsafePointer<Float>, _ n: Int, _ acc: Bool) {
         switch kind {
-        case .gelu: vs_gelu_backward_f32(dx, s, dout, n)
-        case .relu: vs_relu_backward_f32(dx, s, dout, n)
-        case .elu: vs_elu_backward_f32(dx, s, dout, n)
-        case .sigmoid: vs_sigmoid_backward_f32(dx, s, dout, n)
+        case .gelu: vs_gelu_backward_f32(dx, s, dout, n, acc ? 1 : 0)
+        case .relu: vs_relu_backward_f32(dx, s, dout, n, acc ? 1 : 0)
+        case .elu: vs_elu_backward_f32(dx, s, dout, n, acc ? 1 : 0)
+        case .sigmoid: vs_sigmoid_backward_f32(dx, s, dout, n, acc ? 1 : 0)
         }
     }
     public static func kSoftmaxForward(_ o: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ m: UnsafePointer<UInt8>?, _ r: Int, _ c: Int) { vs_softmax_forward_f32(o, x, m, r, c) }
@@ -146,8 +147,8 @@ extension Double: EngineScalar {
     public static func kLayerNormForward(_ out: UnsafeMutablePointer<Double>, _ mean: UnsafeMutablePointer<Double>, _ rstd: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ g: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ rows: Int, _ cols: Int, _ eps: Double) {
         vs_layernorm_forward_f64(out, mean, rstd, x, g, b, rows, cols, eps)
     }
-    public static func kLayerNormBackward(_ dx: UnsafeMutablePointer<Double>, _ dg: UnsafeMutablePointer<Double>, _ db: UnsafeMutablePointer<Double>, _ dout: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ mean: UnsafePointer<Double>, _ rstd: UnsafePointer<Double>, _ g: UnsafePointer<Double>, _ rows: Int, _ cols: Int) {
-        vs_layernorm_backward_f64(dx, dg, db, dout, x, mean, rstd, g, rows, cols)
+    public static func kLayerNormBackward(_ dx: UnsafeMutablePointer<Double>, _ dg: UnsafeMutablePointer<Double>, _ db: UnsafeMutablePointer<Double>, _ dout: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ mean: UnsafePointer<Double>, _ rstd: UnsafePointer<Double>, _ g: UnsafePointer<Double>, _ rows: Int, _ cols: Int, _ acc: Bool) {
+        vs_layernorm_backward_f64(dx, dg, db, dout, x, mean, rstd, g, rows, cols, acc ? 1 : 0)
     }
     public static func kActivationForward(_ kind: ActivationKind, _ o: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ n: Int) {
         switch kind {
@@ -157,12 +158,12 @@ extension Double: EngineScalar {
         case .sigmoid: vs_sigmoid_forward_f64(o, x, n)
         }
     }
-    public static func kActivationBackward(_ kind: ActivationKind, _ dx: UnsafeMutablePointer<Double>, _ s: UnsafePointer<Double>, _ dout: UnsafePointer<Double>, _ n: Int) {
+    public static func kActivationBackward(_ kind: ActivationKind, _ dx: UnsafeMutablePointer<Double>, _ s: UnsafePointer<Double>, _ dout: UnsafePointer<Double>, _ n: Int, _ acc: Bool) {
         switch kind {
-        case .gelu: vs_gelu_backward_f64(dx, s, dout, n)
-        case .relu: vs_relu_backward_f64(dx, s, dout, n)
-        case .elu: vs_elu_backward_f64(dx, s, dout, n)
-        case .sigmoid: vs_sigmoid_backward_f64(dx, s, dout, n)
+        case .gelu: vs_gelu_backward_f64(dx, s, dout, n, acc ? 1 : 0)
+        case .relu: vs_relu_backward_f64(dx, s, dout, n, acc ? 1 : 0)
+        case .elu: vs_elu_backward_f64(dx, s, dout, n, acc ? 1 : 0)
+        case .sigmoid: vs_sigmoid_backward_f64(dx, s, dout, n, acc ? 1 : 0)
         }
     }
     public static func kSoftmaxForward(_ o: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ m: UnsafePointer<UInt8>?, _ r: Int, _ c: Int) { vs_softmax_forward_f64(o, x, m, r, c) }

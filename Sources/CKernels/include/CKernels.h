@@ -1,7 +1,8 @@
 // CKernels: hot non-GEMM kernels of the ViewSynth engine, in C with per-function runtime dispatch
 // (target_clones avx512f / avx2 / default), so that no unsafeFlags are needed.
 //
-// Conventions: row-major; sizes are `long`; every backward kernel ACCUMULATES into its gradient outputs.
+// Conventions: row-major; sizes are `long`; backward kernels ACCUMULATE into their gradient outputs, except
+// that activation and LayerNorm backward take `accumulate` for dx (0: overwrite dx instead; dx must not alias).
 // Each kernel exists for float (_f32) and double (_f64); the double versions use libm and are used for
 // gradient checks, the float versions use a vectorisable exp (max error about 2 ulp).
 #ifndef VIEWSYNTH_CKERNELS_H
@@ -26,15 +27,15 @@ int vs_cpu_supports(const char *feature);
   void vs_layernorm_forward_##S(T *out, T *mean, T *rstd, const T *x, const T *gamma, const T *beta,        \
                                 long rows, long cols, T eps);                                               \
   void vs_layernorm_backward_##S(T *dx, T *dgamma, T *dbeta, const T *dout, const T *x, const T *mean,      \
-                                 const T *rstd, const T *gamma, long rows, long cols);                      \
+                                 const T *rstd, const T *gamma, long rows, long cols, int accumulate);                      \
   void vs_gelu_forward_##S(T *out, const T *x, long n);                                                     \
-  void vs_gelu_backward_##S(T *dx, const T *x, const T *dout, long n);                                      \
+  void vs_gelu_backward_##S(T *dx, const T *x, const T *dout, long n, int accumulate);                                      \
   void vs_relu_forward_##S(T *out, const T *x, long n);                                                     \
-  void vs_relu_backward_##S(T *dx, const T *x, const T *dout, long n);                                      \
+  void vs_relu_backward_##S(T *dx, const T *x, const T *dout, long n, int accumulate);                                      \
   void vs_elu_forward_##S(T *out, const T *x, long n);                                                      \
-  void vs_elu_backward_##S(T *dx, const T *x, const T *dout, long n);                                       \
+  void vs_elu_backward_##S(T *dx, const T *x, const T *dout, long n, int accumulate);                                       \
   void vs_sigmoid_forward_##S(T *out, const T *x, long n);                                                  \
-  void vs_sigmoid_backward_##S(T *dx, const T *out, const T *dout, long n);                                 \
+  void vs_sigmoid_backward_##S(T *dx, const T *out, const T *dout, long n, int accumulate);                                 \
   void vs_softmax_forward_##S(T *out, const T *x, const uint8_t *mask, long rows, long cols);               \
   void vs_softmax_backward_##S(T *dx, const T *out, const T *dout, long rows, long cols);                   \
   void vs_attention_forward_##S(T *out, T *probs, const T *qkv, const uint8_t *key_mask, long seq_begin,    \

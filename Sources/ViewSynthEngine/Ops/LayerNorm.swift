@@ -32,11 +32,11 @@ public struct LayerNorm: Sendable {
         }
     }
 
-    /// Accumulates dx, dγ, dβ.
+    /// Accumulates dx (or overwrites it with `accumulate: false`; dx must not alias dy), dγ, dβ.
     public func backward<T: EngineScalar>(_ x: Tensor<T>, _ dy: Tensor<T>, _ dx: Tensor<T>, mean: Tensor<T>,
-                                          rstd: Tensor<T>, _ p: ParameterStore<T>) {
+                                          rstd: Tensor<T>, _ p: ParameterStore<T>, accumulate: Bool = true) {
         T.kLayerNormBackward(dx.pointer, p.grad(scale).pointer, p.grad(bias).pointer, dy.constPointer,
                              x.constPointer, mean.constPointer, rstd.constPointer, p.value(scale).constPointer,
-                             x.rows, features)
+                             x.rows, features, accumulate)
     }
 }
