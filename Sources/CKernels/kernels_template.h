@@ -105,12 +105,14 @@ VS_DISPATCH void FN(vs_layernorm_backward_)(T *restrict dx, T *restrict dgamma, 
 #define VS_GELU_C ((T)0.7978845608028654) /* sqrt(2/pi) */
 #define VS_GELU_A ((T)0.044715)
 
-/// GELU, tanh approximation (as in GPT-2 and jax.nn.gelu(approximate=True)).
+/// GELU, tanh approximation (as in GPT-2 and jax.nn.gelu(approximate=True)):
+/// 0.5·x·(1 + tanh u) with u = √(2/π)(x + 0.044715x³), evaluated as x·σ(2u) = x / (1 + e^(−2u)), which is
+/// the same function without the cancellation of 1 + tanh u for negative x.
 VS_DISPATCH void FN(vs_gelu_forward_)(T *restrict out, const T *restrict x, long n) {
   for (long i = 0; i < n; i++) {
     T v = x[i];
-    T t = VS_TANH(VS_GELU_C * (v + VS_GELU_A * v * v * v));
-    out[i] = (T)0.5 * v * ((T)1 + t);
+    T u = VS_GELU_C * (v + VS_GELU_A * v * v * v);
+    out[i] = v / ((T)1 + VS_EXP((T)-2 * u));
   }
 }
 
@@ -118,9 +120,10 @@ VS_DISPATCH void FN(vs_gelu_backward_)(T *restrict dx, const T *restrict x, cons
                                        int accumulate) {
   for (long i = 0; i < n; i++) {
     T v = x[i];
-    T t = VS_TANH(VS_GELU_C * (v + VS_GELU_A * v * v * v));
+    T u = VS_GELU_C * (v + VS_GELU_A * v * v * v);
+    T sg = (T)1 / ((T)1 + VS_EXP((T)-2 * u)); /* σ(2u) = (1 + tanh u) / 2 */
     T du = VS_GELU_C * ((T)1 + (T)3 * VS_GELU_A * v * v);
-    T g = (T)0.5 * ((T)1 + t) + (T)0.5 * v * ((T)1 - t * t) * du;
+    T g = sg + (T)2 * v * sg * ((T)1 - sg) * du;
     dx[i] = (accumulate ? dx[i] : (T)0) + g * dout[i];
   }
 }
