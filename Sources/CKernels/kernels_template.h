@@ -511,4 +511,28 @@ VS_DISPATCH void FN(vs_patch_scatter_)(T *dimages, const T *dpatches, long H, lo
   }
 }
 
+// ---- Optimiser ---------------------------------------------------------------------------------------------
+
+/// One AdamW update over n parameters (see AdamW.swift): g ← gscale·g; m, v moments; bias corrections
+/// bc1 = 1 − β₁ᵗ, bc2 = 1 − β₂ᵗ; p ← p − lr·(m̂ / (√v̂ + ε) + wd·p).
+VS_DISPATCH void FN(vs_adamw_)(T *restrict p, const T *restrict g, T *restrict m, T *restrict v, long n, T gscale,
+                               T beta1, T beta2, T bc1, T bc2, T lr, T eps, T wd) {
+  for (long i = 0; i < n; i++) {
+    T gi = g[i] * gscale;
+    T mi = beta1 * m[i] + ((T)1 - beta1) * gi;
+    T vi = beta2 * v[i] + ((T)1 - beta2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] -= lr * ((mi / bc1) / (VS_SQRT(vi / bc2) + eps) + wd * p[i]);
+  }
+}
+
+/// Σ x², accumulated in double.
+VS_DISPATCH double FN(vs_sum_squares_)(const T *x, long n) {
+#pragma clang fp reassociate(on)
+  double acc = 0;
+  for (long i = 0; i < n; i++) acc += (double)x[i] * (double)x[i];
+  return acc;
+}
+
 #undef FN

@@ -53,6 +53,10 @@ public protocol EngineScalar: BinaryFloatingPoint, BitwiseCopyable, Sendable, Cu
                                    _ rows: Int, _ rowsPerSeq: Int, _ L: Int, _ scale: Self)
     static func kSoftmaxBackwardInPlace(_ dp: UnsafeMutablePointer<Self>, _ p: UnsafePointer<Self>,
                                         _ rows: Int, _ cols: Int, _ scale: Self)
+    static func kAdamW(_ p: UnsafeMutablePointer<Self>, _ g: UnsafePointer<Self>, _ m: UnsafeMutablePointer<Self>,
+                       _ v: UnsafeMutablePointer<Self>, _ n: Int, _ gscale: Self, _ beta1: Self, _ beta2: Self,
+                       _ bc1: Self, _ bc2: Self, _ lr: Self, _ eps: Self, _ wd: Self)
+    static func kSumSquares(_ x: UnsafePointer<Self>, _ n: Int) -> Double
     static func kPatchGather(_ patches: UnsafeMutablePointer<Self>, _ images: UnsafePointer<Self>, _ H: Int, _ W: Int,
                              _ C: Int, _ index: UnsafePointer<Int32>, _ positions: UnsafePointer<Self>,
                              _ mBegin: Int, _ mEnd: Int, _ k: Int)
@@ -120,6 +124,10 @@ extension Float: EngineScalar {
     public static func kSoftmaxBackwardInPlace(_ dp: UnsafeMutablePointer<Float>, _ p: UnsafePointer<Float>, _ rows: Int, _ cols: Int, _ scale: Float) {
         vs_softmax_backward_inplace_f32(dp, p, rows, cols, scale)
     }
+    public static func kAdamW(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ n: Int, _ gs: Float, _ b1: Float, _ b2: Float, _ c1: Float, _ c2: Float, _ lr: Float, _ eps: Float, _ wd: Float) {
+        vs_adamw_f32(p, g, m, v, n, gs, b1, b2, c1, c2, lr, eps, wd)
+    }
+    public static func kSumSquares(_ x: UnsafePointer<Float>, _ n: Int) -> Double { vs_sum_squares_f32(x, n) }
     public static func kPatchGather(_ o: UnsafeMutablePointer<Float>, _ img: UnsafePointer<Float>, _ H: Int, _ W: Int, _ C: Int, _ idx: UnsafePointer<Int32>, _ pos: UnsafePointer<Float>, _ m0: Int, _ m1: Int, _ k: Int) {
         vs_patch_gather_f32(o, img, H, W, C, idx, pos, m0, m1, k)
     }
@@ -180,6 +188,10 @@ extension Double: EngineScalar {
     public static func kSoftmaxBackwardInPlace(_ dp: UnsafeMutablePointer<Double>, _ p: UnsafePointer<Double>, _ rows: Int, _ cols: Int, _ scale: Double) {
         vs_softmax_backward_inplace_f64(dp, p, rows, cols, scale)
     }
+    public static func kAdamW(_ p: UnsafeMutablePointer<Double>, _ g: UnsafePointer<Double>, _ m: UnsafeMutablePointer<Double>, _ v: UnsafeMutablePointer<Double>, _ n: Int, _ gs: Double, _ b1: Double, _ b2: Double, _ c1: Double, _ c2: Double, _ lr: Double, _ eps: Double, _ wd: Double) {
+        vs_adamw_f64(p, g, m, v, n, gs, b1, b2, c1, c2, lr, eps, wd)
+    }
+    public static func kSumSquares(_ x: UnsafePointer<Double>, _ n: Int) -> Double { vs_sum_squares_f64(x, n) }
     public static func kPatchGather(_ o: UnsafeMutablePointer<Double>, _ img: UnsafePointer<Double>, _ H: Int, _ W: Int, _ C: Int, _ idx: UnsafePointer<Int32>, _ pos: UnsafePointer<Double>, _ m0: Int, _ m1: Int, _ k: Int) {
         vs_patch_gather_f64(o, img, H, W, C, idx, pos, m0, m1, k)
     }

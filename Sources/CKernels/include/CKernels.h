@@ -46,6 +46,9 @@ int vs_cpu_supports(const char *feature);
   void vs_softmax_backward_inplace_##S(T *dp, const T *p, long rows, long cols, T scale);                   \
   void vs_patch_gather_##S(T *patches, const T *images, long H, long W, long C, const int32_t *index,         \
                            const T *positions, long m_begin, long m_end, long k);                           \
+  void vs_adamw_##S(T *p, const T *g, T *m, T *v, long n, T gscale, T beta1, T beta2, T bc1, T bc2, T lr,     \
+                    T eps, T wd);                                                                            \
+  double vs_sum_squares_##S(const T *x, long n);                                                             \
   void vs_patch_scatter_##S(T *dimages, const T *dpatches, long H, long W, long C, const int32_t *index,      \
                             const T *positions, long m_begin, long m_end, long k);
 

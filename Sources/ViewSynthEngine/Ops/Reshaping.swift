@@ -11,7 +11,7 @@ public enum SwapAxes {
             for a in r {
                 for b in 0..<B {
                     for c in 0..<C {
-                        (yp + ((a * C + c) * B + b) * D).update(from: xp + ((a * B + b) * C + c) * D, count: D)
+                        copyElements(yp + ((a * C + c) * B + b) * D, xp + ((a * B + b) * C + c) * D, D)
                     }
                 }
             }
@@ -44,7 +44,7 @@ public enum Concat {
         var off = 0
         for x in inputs {
             let c = x.columns
-            for n in 0..<N { (y.pointer + n * W + off).update(from: x.pointer + n * c, count: c) }
+            for n in 0..<N { copyElements(y.pointer + n * W + off, x.pointer + n * c, c) }
             off += c
         }
     }
@@ -88,7 +88,7 @@ public struct Embedding: Sendable {
         for n in 0..<y.rows {
             let i = Int(indices[n])
             precondition(i >= 0 && i < count, "Embedding: index \(i) out of 0..<\(count)")
-            (y.pointer + n * width).update(from: t.pointer + i * width, count: width)
+            copyElements(y.pointer + n * width, t.pointer + i * width, width)
         }
     }
 
