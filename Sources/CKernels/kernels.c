@@ -28,6 +28,10 @@ int vs_cpu_supports(const char *f) {
   return 0;
 }
 
+static _Thread_local int vs_in_region = 0;
+int vs_thread_in_region(void) { return vs_in_region; }
+void vs_thread_set_in_region(int value) { vs_in_region = value; }
+
 /// exp for float, vectorisable (no calls, no branches): Cody-Waite reduction to r in [-ln2/2, ln2/2],
 /// degree-7 Taylor polynomial (truncation < 6e-9 relative), scale by 2^n through the exponent bits.
 /// Inputs are clamped to [-87, 88] (results stay normal; exp(-87) ~ 1.6e-38 instead of smaller values).

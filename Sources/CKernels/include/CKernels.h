@@ -19,6 +19,11 @@ extern "C" {
 /// "avx2", "fma"), else 0. Uses the compiler's cpuid-based __builtin_cpu_supports (which checks XCR0 too).
 int vs_cpu_supports(const char *feature);
 
+/// A per-thread flag: 1 while the calling thread runs inside an engine parallel region (nested parallel
+/// work then runs inline). Thread-local, so concurrent callers never race on it.
+int vs_thread_in_region(void);
+void vs_thread_set_in_region(int value);
+
 #define VS_DECLARE_KERNELS(T, S)                                                                            \
   void vs_add_##S(T *out, const T *a, const T *b, long n);                                                  \
   void vs_accumulate_##S(T *y, const T *x, long n);                                                         \
