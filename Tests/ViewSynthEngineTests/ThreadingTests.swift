@@ -20,7 +20,7 @@ struct ThreadingTests {
 
     @Test func splitGEMMMatchesReference() {
         var rng = EngineRNG(seed: 41)
-        let m = 300, n = 70, k = 90  // above the split threshold: rows split into chunks
+        let m = 300, n = 70, k = 120  // 5 MFLOP, above Threading.gemmSplitFLOPs: rows split into chunks
         let a = TestTensor<Double>([k, m], normal: 1, &rng), b = TestTensor<Double>([n, k], normal: 1, &rng)
         let c1 = TestTensor<Double>([m, n], normal: 1, &rng), c2 = TestTensor<Double>([m, n])
         c2.t.copy(from: c1.t)
@@ -30,11 +30,11 @@ struct ThreadingTests {
                       b: b.t.constPointer, ldb: k, beta: -0.5, c: c2.t.pointer, ldc: n)
         #expect(relativeDifference(c1.t, c2.t) < 1e-13)
         // wide C: column split
-        let a2 = TestTensor<Double>([40, k], normal: 1, &rng), b2 = TestTensor<Double>([k, 700], normal: 1, &rng)
+        let a2 = TestTensor<Double>([40, 90], normal: 1, &rng), b2 = TestTensor<Double>([90, 700], normal: 1, &rng)
         let d1 = TestTensor<Double>([40, 700]), d2 = TestTensor<Double>([40, 700])
-        Threading.gemm(transA: false, transB: false, m: 40, n: 700, k: k, alpha: 1, a: a2.t.constPointer, lda: k,
+        Threading.gemm(transA: false, transB: false, m: 40, n: 700, k: 90, alpha: 1, a: a2.t.constPointer, lda: 90,
                        b: b2.t.constPointer, ldb: 700, beta: 0, c: d1.t.pointer, ldc: 700)
-        referenceGEMM(transA: false, transB: false, m: 40, n: 700, k: k, alpha: 1, a: a2.t.constPointer, lda: k,
+        referenceGEMM(transA: false, transB: false, m: 40, n: 700, k: 90, alpha: 1, a: a2.t.constPointer, lda: 90,
                       b: b2.t.constPointer, ldb: 700, beta: 0, c: d2.t.pointer, ldc: 700)
         #expect(relativeDifference(d1.t, d2.t) < 1e-13)
     }
