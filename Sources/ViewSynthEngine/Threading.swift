@@ -86,6 +86,25 @@ public enum Threading {
         parallelFor(blocks) { r in body(r.lowerBound * 16..<min(count, r.upperBound * 16)) }
     }
 
+    /// Row-parallel work whose per-row results are reduced into `width` shared accumulators (e.g. bias and
+    /// LayerNorm parameter gradients): rows are split into a number of chunks that depends only on `rows`
+    /// (`gemmChunks` for ≥ 1024 rows, else 1), each chunk accumulates into its own zeroed partial buffer,
+    /// and the partials are added to `into` in chunk order — the same bytes for any worker count.
+    /// `body(rowRange, partial)` must accumulate its rows' contributions into `partial` (width elements).
+    public static func reduceRows<T: EngineScalar>(_ rows: Int, width: Int, into: UnsafeMutablePointer<T>,
+                                                   _ body: (Range<Int>, UnsafeMutablePointer<T>) -> Void) {
+        let chunks = rows >= 1024 ? gemmChunks : 1
+        if chunks == 1 { body(0..<rows, into); return }
+        withUnsafeTemporaryAllocation(of: T.self, capacity: chunks * width) { buf in
+            let partials = buf.baseAddress!
+            memset(partials, 0, chunks * width * MemoryLayout<T>.stride)
+            parallelTasks(chunks) { c in
+                body((rows * c / chunks)..<(rows * (c + 1) / chunks), partials + c * width)
+            }
+            for c in 0..<chunks { T.kAccumulate(into, partials + c * width, width) }
+        }
+    }
+
     /// The engine's GEMM (same contract as `EngineScalar.gemm`): large products are split into
     /// `gemmChunks` row blocks of C (or column blocks when N > M), run concurrently as single-threaded
     /// BLAS calls. Block boundaries are multiples of 16 and depend only on the shape.

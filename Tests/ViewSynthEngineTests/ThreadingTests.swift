@@ -39,3 +39,39 @@ struct ThreadingTests {
         #expect(relativeDifference(d1.t, d2.t) < 1e-13)
     }
 }
+
+@Suite("Chunked parameter-gradient reductions")
+struct ReductionTests {
+    /// ≥ 1024 rows take the chunked path; compare with two separate sub-batches (< 1024 rows each).
+    @Test func layerNormAndBiasGradientsMatchSubBatches() {
+        var rng = EngineRNG(seed: 51)
+        let n = 1100, C = 8, split = 600
+        var layout = ParameterLayout()
+        let ln = LayerNorm("ln", features: C, layout: &layout)
+        let lin = Linear("fc", inFeatures: C, outFeatures: C, layout: &layout)
+        let p = ParameterStore<Double>(layout: layout)
+        EngineRandom.fillNormal(Tensor(pointer: p.values.pointer, shape: [layout.count]), std: 1, &rng)
+        let x = TestTensor<Double>([n, C], normal: 1, &rng), dy = TestTensor<Double>([n, C], normal: 1, &rng)
+        let y = TestTensor<Double>([n, C]), dx = TestTensor<Double>([n, C])
+        let m = TestTensor<Double>([n]), s = TestTensor<Double>([n])
+        func run(_ r: Range<Int>) -> [Double] {
+            p.zeroGradients()
+            let xs = Tensor(pointer: x.t.pointer + r.lowerBound * C, shape: [r.count, C])
+            let dys = Tensor(pointer: dy.t.pointer + r.lowerBound * C, shape: [r.count, C])
+            let ys = Tensor(pointer: y.t.pointer + r.lowerBound * C, shape: [r.count, C])
+            let dxs = Tensor(pointer: dx.t.pointer + r.lowerBound * C, shape: [r.count, C])
+            let ms = Tensor(pointer: m.t.pointer + r.lowerBound, shape: [r.count])
+            let ss = Tensor(pointer: s.t.pointer + r.lowerBound, shape: [r.count])
+            ln.forward(xs, ys, mean: ms, rstd: ss, p)
+            ln.backward(xs, dys, dxs, mean: ms, rstd: ss, p)
+            lin.backward(xs, dys, nil, p)
+            return Array(p.gradients.buffer)
+        }
+        let full = run(0..<n)
+        let a = run(0..<split), b = run(split..<n)
+        let sum = zip(a, b).map { $0 + $1 }
+        let diff = zip(full, sum).map { abs($0 - $1) }.max()!
+        #expect(diff < 1e-11)
+        #expect(full.contains { $0 != 0 })
+    }
+}

@@ -47,7 +47,12 @@ public struct Linear: Sendable {
         Threading.gemm(transA: true, transB: false, m: inFeatures, n: outFeatures, k: n, alpha: 1,
                a: x.constPointer, lda: inFeatures, b: dy.constPointer, ldb: outFeatures,
                beta: 1, c: p.grad(weight).pointer, ldc: outFeatures)
-        if let bias { T.kColsumAccumulate(p.grad(bias).pointer, dy.constPointer, n, outFeatures) }
+        if let bias {
+            let dyp = dy.constPointer, cols = outFeatures
+            Threading.reduceRows(n, width: cols, into: p.grad(bias).pointer) { r, part in
+                T.kColsumAccumulate(part, dyp + r.lowerBound * cols, r.count, cols)
+            }
+        }
         if let dx {
             Threading.gemm(transA: false, transB: true, m: n, n: inFeatures, k: outFeatures, alpha: 1,
                    a: dy.constPointer, lda: outFeatures, b: p.value(weight).constPointer, ldb: outFeatures,
