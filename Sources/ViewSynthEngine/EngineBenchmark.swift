@@ -15,7 +15,7 @@ public struct EngineBenchmarkOptions: Sendable, Codable, Hashable {
     public var preNorm: Bool = true
     /// Minimum wall time per measurement (best of the repetitions is reported).
     public var secondsPerMeasurement: Double = 0.5
-    /// Also time the two attention algorithms alone (to set `SelfAttention.gemmThreshold`).
+    /// Also time the two attention algorithms alone (the data behind `SelfAttention.Algorithm.automatic`).
     public var compareAttentionAlgorithms: Bool = true
 
     public init() {}
