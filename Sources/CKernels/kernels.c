@@ -62,8 +62,11 @@ static inline float vs_tanhf_fast(float x) {
   return 1.0f - 2.0f / (e + 1.0f);
 }
 
+#include "transpose16.h"
+
 #define T float
 #define S f32
+#define VS_IS_FLOAT 1
 #define VS_EXP(x) vs_expf_fast(x)
 #define VS_EXPM1(x) (vs_expf_fast(x) - 1.0f)
 #define VS_TANH(x) vs_tanhf_fast(x)
@@ -80,6 +83,7 @@ static inline float vs_tanhf_fast(float x) {
 #undef VS_AROW_TN
 #undef T
 #undef S
+#undef VS_IS_FLOAT
 #undef VS_EXP
 #undef VS_EXPM1
 #undef VS_TANH
@@ -89,6 +93,7 @@ static inline float vs_tanhf_fast(float x) {
 
 #define T double
 #define S f64
+#define VS_IS_FLOAT 0
 #define VS_EXP(x) exp(x)
 #define VS_EXPM1(x) expm1(x)
 #define VS_TANH(x) tanh(x)

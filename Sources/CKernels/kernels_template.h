@@ -300,9 +300,17 @@ static inline __attribute__((always_inline)) void FN(vs_tile_tn_)(long R, long C
 }
 
 /// dst[d][j] = src[j·ld + d] for j < L, d < dh; columns L..<Lp are zero.
-/// Transposes in blocks of 16 source rows (the block's source lines stay in L1; each destination write
-/// is a contiguous run of ≤ 16). Not vectorised: as gathers/scatters this loop measured ~3× slower.
-static inline void FN(vs_pack_transposed_)(T *restrict dst, const T *restrict src, long ld, long L, long Lp, long dh) {
+/// Transposes in blocks of 16 source rows. Float: 16×16 register transposes. Double: scalar (the block's
+/// source lines stay in L1; each destination write is a contiguous run of ≤ 16); letting the compiler
+/// vectorise this loop gives gathers/scatters, measured ~3× slower.
+static inline __attribute__((always_inline)) void FN(vs_pack_transposed_)(T *restrict dst, const T *restrict src,
+                                                                         long ld, long L, long Lp, long dh) {
+#if VS_IS_FLOAT
+  if (dh % 16 == 0) { /* register transposes, see transpose16.h */
+    vs_pack_transposed_v16(dst, src, ld, L, Lp, dh);
+    return;
+  }
+#endif
   for (long j0 = 0; j0 < Lp; j0 += 16) {
     const long jn = L - j0 < 16 ? L - j0 : 16;
     for (long d = 0; d < dh; d++) {
