@@ -28,6 +28,10 @@ int vs_cpu_supports(const char *f) {
   return 0;
 }
 
+static _Thread_local int vs_in_region = 0;
+int vs_thread_in_region(void) { return vs_in_region; }
+void vs_thread_set_in_region(int value) { vs_in_region = value; }
+
 /// exp for float, vectorisable (no calls, no branches): Cody-Waite reduction to r in [-ln2/2, ln2/2],
 /// degree-7 Taylor polynomial (truncation < 6e-9 relative), scale by 2^n through the exponent bits.
 /// Inputs are clamped to [-87, 88] (results stay normal; exp(-87) ~ 1.6e-38 instead of smaller values).
@@ -58,12 +62,16 @@ static inline float vs_tanhf_fast(float x) {
   return 1.0f - 2.0f / (e + 1.0f);
 }
 
+#include "transpose16.h"
+
 #define T float
 #define S f32
+#define VS_IS_FLOAT 1
 #define VS_EXP(x) vs_expf_fast(x)
 #define VS_EXPM1(x) (vs_expf_fast(x) - 1.0f)
 #define VS_TANH(x) vs_tanhf_fast(x)
 #define VS_SQRT(x) sqrtf(x)
+#define VS_FLOOR(x) floorf(x)
 #define VS_NEG_INF (-INFINITY)
 #include "kernels_template.h"
 #undef VS_TILE_BODY
@@ -75,17 +83,21 @@ static inline float vs_tanhf_fast(float x) {
 #undef VS_AROW_TN
 #undef T
 #undef S
+#undef VS_IS_FLOAT
 #undef VS_EXP
 #undef VS_EXPM1
 #undef VS_TANH
 #undef VS_SQRT
+#undef VS_FLOOR
 #undef VS_NEG_INF
 
 #define T double
 #define S f64
+#define VS_IS_FLOAT 0
 #define VS_EXP(x) exp(x)
 #define VS_EXPM1(x) expm1(x)
 #define VS_TANH(x) tanh(x)
 #define VS_SQRT(x) sqrt(x)
+#define VS_FLOOR(x) floor(x)
 #define VS_NEG_INF (-(double)INFINITY)
 #include "kernels_template.h"

@@ -73,7 +73,7 @@ VS_DISPATCH void FN(vs_layernorm_forward_)(T *restrict out, T *restrict mean, T 
 VS_DISPATCH void FN(vs_layernorm_backward_)(T *restrict dx, T *restrict dgamma, T *restrict dbeta,
                                             const T *restrict dout, const T *restrict x,
                                             const T *restrict mean, const T *restrict rstd,
-                                            const T *restrict gamma, long rows, long cols) {
+                                            const T *restrict gamma, long rows, long cols, int accumulate) {
   for (long r = 0; r < rows; r++) {
     const T *xr = x + r * cols, *dr = dout + r * cols;
     T m = mean[r], s = rstd[r];
@@ -93,7 +93,7 @@ VS_DISPATCH void FN(vs_layernorm_backward_)(T *restrict dx, T *restrict dgamma, 
     for (long c = 0; c < cols; c++) {
       T n = (xr[c] - m) * s;
       T dn = dr[c] * gamma[c];
-      dxr[c] += (dn - sum_dn - n * sum_dn_n) * s;
+      dxr[c] = (accumulate ? dxr[c] : (T)0) + (dn - sum_dn - n * sum_dn_n) * s;
       dgamma[c] += dr[c] * n;
       dbeta[c] += dr[c];
     }
@@ -105,22 +105,26 @@ VS_DISPATCH void FN(vs_layernorm_backward_)(T *restrict dx, T *restrict dgamma, 
 #define VS_GELU_C ((T)0.7978845608028654) /* sqrt(2/pi) */
 #define VS_GELU_A ((T)0.044715)
 
-/// GELU, tanh approximation (as in GPT-2 and jax.nn.gelu(approximate=True)).
+/// GELU, tanh approximation (as in GPT-2 and jax.nn.gelu(approximate=True)):
+/// 0.5·x·(1 + tanh u) with u = √(2/π)(x + 0.044715x³), evaluated as x·σ(2u) = x / (1 + e^(−2u)), which is
+/// the same function without the cancellation of 1 + tanh u for negative x.
 VS_DISPATCH void FN(vs_gelu_forward_)(T *restrict out, const T *restrict x, long n) {
   for (long i = 0; i < n; i++) {
     T v = x[i];
-    T t = VS_TANH(VS_GELU_C * (v + VS_GELU_A * v * v * v));
-    out[i] = (T)0.5 * v * ((T)1 + t);
+    T u = VS_GELU_C * (v + VS_GELU_A * v * v * v);
+    out[i] = v / ((T)1 + VS_EXP((T)-2 * u));
   }
 }
 
-VS_DISPATCH void FN(vs_gelu_backward_)(T *restrict dx, const T *restrict x, const T *restrict dout, long n) {
+VS_DISPATCH void FN(vs_gelu_backward_)(T *restrict dx, const T *restrict x, const T *restrict dout, long n,
+                                       int accumulate) {
   for (long i = 0; i < n; i++) {
     T v = x[i];
-    T t = VS_TANH(VS_GELU_C * (v + VS_GELU_A * v * v * v));
+    T u = VS_GELU_C * (v + VS_GELU_A * v * v * v);
+    T sg = (T)1 / ((T)1 + VS_EXP((T)-2 * u)); /* σ(2u) = (1 + tanh u) / 2 */
     T du = VS_GELU_C * ((T)1 + (T)3 * VS_GELU_A * v * v);
-    T g = (T)0.5 * ((T)1 + t) + (T)0.5 * v * ((T)1 - t * t) * du;
-    dx[i] += g * dout[i];
+    T g = sg + (T)2 * v * sg * ((T)1 - sg) * du;
+    dx[i] = (accumulate ? dx[i] : (T)0) + g * dout[i];
   }
 }
 
@@ -128,8 +132,9 @@ VS_DISPATCH void FN(vs_relu_forward_)(T *restrict out, const T *restrict x, long
   for (long i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : (T)0;
 }
 
-VS_DISPATCH void FN(vs_relu_backward_)(T *restrict dx, const T *restrict x, const T *restrict dout, long n) {
-  for (long i = 0; i < n; i++) dx[i] += x[i] > 0 ? dout[i] : (T)0;
+VS_DISPATCH void FN(vs_relu_backward_)(T *restrict dx, const T *restrict x, const T *restrict dout, long n,
+                                       int accumulate) {
+  for (long i = 0; i < n; i++) dx[i] = (accumulate ? dx[i] : (T)0) + (x[i] > 0 ? dout[i] : (T)0);
 }
 
 /// ELU with alpha = 1: x for x > 0, exp(x) - 1 otherwise.
@@ -141,11 +146,12 @@ VS_DISPATCH void FN(vs_elu_forward_)(T *restrict out, const T *restrict x, long 
   }
 }
 
-VS_DISPATCH void FN(vs_elu_backward_)(T *restrict dx, const T *restrict x, const T *restrict dout, long n) {
+VS_DISPATCH void FN(vs_elu_backward_)(T *restrict dx, const T *restrict x, const T *restrict dout, long n,
+                                      int accumulate) {
   for (long i = 0; i < n; i++) {
     T v = x[i];
     T e = VS_EXP(v < 0 ? v : (T)0);
-    dx[i] += (v > 0 ? (T)1 : e) * dout[i];
+    dx[i] = (accumulate ? dx[i] : (T)0) + (v > 0 ? (T)1 : e) * dout[i];
   }
 }
 
@@ -154,8 +160,9 @@ VS_DISPATCH void FN(vs_sigmoid_forward_)(T *restrict out, const T *restrict x, l
 }
 
 /// Uses the forward output: d sigmoid = y (1 - y).
-VS_DISPATCH void FN(vs_sigmoid_backward_)(T *restrict dx, const T *restrict out, const T *restrict dout, long n) {
-  for (long i = 0; i < n; i++) dx[i] += out[i] * ((T)1 - out[i]) * dout[i];
+VS_DISPATCH void FN(vs_sigmoid_backward_)(T *restrict dx, const T *restrict out, const T *restrict dout, long n,
+                                          int accumulate) {
+  for (long i = 0; i < n; i++) dx[i] = (accumulate ? dx[i] : (T)0) + out[i] * ((T)1 - out[i]) * dout[i];
 }
 
 // ---- Softmax over rows, with an optional mask (1 = keep); fully masked rows give zeros ----------------------
@@ -293,11 +300,26 @@ static inline __attribute__((always_inline)) void FN(vs_tile_tn_)(long R, long C
 }
 
 /// dst[d][j] = src[j·ld + d] for j < L, d < dh; columns L..<Lp are zero.
-static inline void FN(vs_pack_transposed_)(T *restrict dst, const T *restrict src, long ld, long L, long Lp, long dh) {
-  for (long d = 0; d < dh; d++) {
-    T *row = dst + d * Lp;
-    for (long j = 0; j < L; j++) row[j] = src[j * ld + d];
-    for (long j = L; j < Lp; j++) row[j] = 0;
+/// Transposes in blocks of 16 source rows. Float: 16×16 register transposes. Double: scalar (the block's
+/// source lines stay in L1; each destination write is a contiguous run of ≤ 16); letting the compiler
+/// vectorise this loop gives gathers/scatters, measured ~3× slower.
+static inline __attribute__((always_inline)) void FN(vs_pack_transposed_)(T *restrict dst, const T *restrict src,
+                                                                         long ld, long L, long Lp, long dh) {
+#if VS_IS_FLOAT
+  if (dh % 16 == 0) { /* register transposes, see transpose16.h */
+    vs_pack_transposed_v16(dst, src, ld, L, Lp, dh);
+    return;
+  }
+#endif
+  for (long j0 = 0; j0 < Lp; j0 += 16) {
+    const long jn = L - j0 < 16 ? L - j0 : 16;
+    for (long d = 0; d < dh; d++) {
+      T *o = dst + d * Lp + j0;
+#pragma clang loop vectorize(disable) interleave(disable)
+      for (long jj = 0; jj < jn; jj++) o[jj] = src[(j0 + jj) * ld + d];
+#pragma clang loop vectorize(disable) interleave(disable)
+      for (long jj = jn; jj < 16; jj++) o[jj] = 0;
+    }
   }
 }
 
@@ -434,6 +456,91 @@ VS_DISPATCH void FN(vs_attention_backward_)(T *dqkv, const T *dout, const T *qkv
       }
     }
   }
+}
+
+// ---- Bilinear k×k patches at sampled points (see PatchProjection.swift for the conventions) ---------------
+
+/// The 4 bilinear taps at continuous pixel coordinates (x, y); weights of out-of-image pixels are 0 and
+/// their offsets point at pixel 0 (harmless, weight 0).
+static inline void FN(vs_bilinear_taps_)(T x, T y, long W, long H, long off[4], T w[4]) {
+  T fx = x - (T)0.5, fy = y - (T)0.5;
+  T x0f = VS_FLOOR(fx), y0f = VS_FLOOR(fy);
+  T wx = fx - x0f, wy = fy - y0f;
+  for (int q = 0; q < 4; q++) { off[q] = 0; w[q] = 0; }
+  if (!(x0f > (T)-2 && y0f > (T)-2 && x0f < (T)W && y0f < (T)H)) return; /* also rejects NaN */
+  long x0 = (long)x0f, y0 = (long)y0f;
+  int x0ok = x0 >= 0, x1ok = x0 + 1 < W, y0ok = y0 >= 0, y1ok = y0 + 1 < H;
+  if (y0ok && x0ok) { off[0] = y0 * W + x0; w[0] = (1 - wy) * (1 - wx); }
+  if (y0ok && x1ok) { off[1] = y0 * W + x0 + 1; w[1] = (1 - wy) * wx; }
+  if (y1ok && x0ok) { off[2] = (y0 + 1) * W + x0; w[2] = wy * (1 - wx); }
+  if (y1ok && x1ok) { off[3] = (y0 + 1) * W + x0 + 1; w[3] = wy * wx; }
+}
+
+VS_DISPATCH void FN(vs_patch_gather_)(T *patches, const T *images, long H, long W, long C, const int32_t *index,
+                                      const T *positions, long m_begin, long m_end, long k) {
+  const T half = (T)(k - 1) / 2;
+  for (long m = m_begin; m < m_end; m++) {
+    const T *img = images + (long)index[m] * H * W * C;
+    T *dst = patches + m * k * k * C;
+    const T px = positions[2 * m], py = positions[2 * m + 1];
+    for (long a = 0; a < k; a++) {
+      for (long b = 0; b < k; b++) {
+        long off[4];
+        T w[4];
+        FN(vs_bilinear_taps_)(px + (T)b - half, py + (T)a - half, W, H, off, w);
+        T *d = dst + (a * k + b) * C;
+        const T *p0 = img + off[0] * C, *p1 = img + off[1] * C, *p2 = img + off[2] * C, *p3 = img + off[3] * C;
+        for (long c = 0; c < C; c++) d[c] = w[0] * p0[c] + w[1] * p1[c] + w[2] * p2[c] + w[3] * p3[c];
+      }
+    }
+  }
+}
+
+VS_DISPATCH void FN(vs_patch_scatter_)(T *dimages, const T *dpatches, long H, long W, long C, const int32_t *index,
+                                       const T *positions, long m_begin, long m_end, long k) {
+  const T half = (T)(k - 1) / 2;
+  for (long m = m_begin; m < m_end; m++) {
+    T *img = dimages + (long)index[m] * H * W * C;
+    const T *src = dpatches + m * k * k * C;
+    const T px = positions[2 * m], py = positions[2 * m + 1];
+    for (long a = 0; a < k; a++) {
+      for (long b = 0; b < k; b++) {
+        long off[4];
+        T w[4];
+        FN(vs_bilinear_taps_)(px + (T)b - half, py + (T)a - half, W, H, off, w);
+        const T *g = src + (a * k + b) * C;
+        for (int q = 0; q < 4; q++) {
+          if (w[q] == 0) continue;
+          T *d = img + off[q] * C;
+          for (long c = 0; c < C; c++) d[c] += w[q] * g[c];
+        }
+      }
+    }
+  }
+}
+
+// ---- Optimiser ---------------------------------------------------------------------------------------------
+
+/// One AdamW update over n parameters (see AdamW.swift): g ← gscale·g; m, v moments; bias corrections
+/// bc1 = 1 − β₁ᵗ, bc2 = 1 − β₂ᵗ; p ← p − lr·(m̂ / (√v̂ + ε) + wd·p).
+VS_DISPATCH void FN(vs_adamw_)(T *restrict p, const T *restrict g, T *restrict m, T *restrict v, long n, T gscale,
+                               T beta1, T beta2, T bc1, T bc2, T lr, T eps, T wd) {
+  for (long i = 0; i < n; i++) {
+    T gi = g[i] * gscale;
+    T mi = beta1 * m[i] + ((T)1 - beta1) * gi;
+    T vi = beta2 * v[i] + ((T)1 - beta2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] -= lr * ((mi / bc1) / (VS_SQRT(vi / bc2) + eps) + wd * p[i]);
+  }
+}
+
+/// Σ x², accumulated in double.
+VS_DISPATCH double FN(vs_sum_squares_)(const T *x, long n) {
+#pragma clang fp reassociate(on)
+  double acc = 0;
+  for (long i = 0; i < n; i++) acc += (double)x[i] * (double)x[i];
+  return acc;
 }
 
 #undef FN

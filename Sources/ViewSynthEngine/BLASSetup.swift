@@ -74,8 +74,8 @@ public enum BLASSetup {
         case userChoice(String)
         /// `VIEWSYNTH_NO_BLAS_REEXEC=1`.
         case optedOut
-        /// Already re-executed once; still running `core` (OpenBLAS ignored the request).
-        case alreadyReexecuted(core: String)
+        /// This process is the re-executed one (marker set); OpenBLAS now runs `core`. Never re-executes again.
+        case reexecuted(core: String)
         /// Running `core`, but the CPU supports `recommended`: set OPENBLAS_CORETYPE=recommended.
         case upgrade(core: String, recommended: String)
 
@@ -84,7 +84,7 @@ public enum BLASSetup {
             case .keep(let c): return "OpenBLAS core \(c) kept (best known for this CPU)"
             case .userChoice(let v): return "OPENBLAS_CORETYPE=\(v) set by the user"
             case .optedOut: return "\(BLASSetup.optOutVariable)=1: core type left as detected"
-            case .alreadyReexecuted(let c): return "re-executed once already; OpenBLAS runs \(c)"
+            case .reexecuted(let c): return "re-executed with OPENBLAS_CORETYPE set; OpenBLAS runs \(c)"
             case .upgrade(let c, let r): return "OpenBLAS runs \(c) but the CPU supports \(r): set OPENBLAS_CORETYPE=\(r)"
             }
         }
@@ -95,6 +95,7 @@ public enum BLASSetup {
 
     /// The pure decision (testable): what to do given OpenBLAS's core, the CPU and the environment.
     public static func decide(core: String, features: CPUFeatures, environment: [String: String]) -> Decision {
+        if environment[markerVariable] != nil { return .reexecuted(core: core) }
         if let v = environment[coreTypeVariable], !v.isEmpty { return .userChoice(v) }
         if environment[optOutVariable] == "1" { return .optedOut }
         let c = core.lowercased()
@@ -105,7 +106,6 @@ public enum BLASSetup {
             recommended = "Haswell"
         }
         guard let recommended else { return .keep(core: core) }
-        if environment[markerVariable] != nil { return .alreadyReexecuted(core: core) }
         return .upgrade(core: core, recommended: recommended)
     }
 
@@ -120,23 +120,32 @@ public enum BLASSetup {
     @discardableResult
     public static func reexecIfNeeded(arguments: [String] = CommandLine.arguments) -> Decision {
         let d = checkCoreType()
+        if case .upgrade(_, let recommended) = d { reexec(coreType: recommended, arguments: arguments) }
+        return d
+    }
+
+    /// Sets OPENBLAS_CORETYPE = `coreType` and the marker variable, then replaces the process with
+    /// `/proc/self/exe arguments[1...]` (argv[0] kept). Returns only if exec fails (or off Linux), after
+    /// restoring the environment.
+    public static func reexec(coreType: String, arguments: [String]) {
         #if os(Linux)
-        guard case .upgrade(_, let recommended) = d else { return d }
-        setenv(coreTypeVariable, recommended, 1)
+        let previous = ProcessInfo.processInfo.environment[coreTypeVariable]
+        setenv(coreTypeVariable, coreType, 1)
         setenv(markerVariable, "1", 1)
         fflush(nil)  // all output streams
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
+        var argv: [UnsafeMutablePointer<CChar>?] = (arguments.isEmpty ? ["viewsynth"] : arguments).map { strdup($0) }
         argv.append(nil)
         execv("/proc/self/exe", argv)
-        // exec failed: keep going with the slow core.
+        // exec failed: keep going with the current core.
         for p in argv { free(p) }
-        unsetenv(coreTypeVariable)
+        if let previous { setenv(coreTypeVariable, previous, 1) } else { unsetenv(coreTypeVariable) }
+        unsetenv(markerVariable)
         #endif
-        return d
     }
 
     /// One line per fact: OpenBLAS core, threads, configuration, CPU flags, decision, worker threads.
     public static var diagnostics: String {
+        Threading.ensureConfigured()
         let env = ProcessInfo.processInfo.environment
         return """
             OpenBLAS core: \(coreName)

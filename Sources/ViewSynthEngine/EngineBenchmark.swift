@@ -15,7 +15,7 @@ public struct EngineBenchmarkOptions: Sendable, Codable, Hashable {
     public var preNorm: Bool = true
     /// Minimum wall time per measurement (best of the repetitions is reported).
     public var secondsPerMeasurement: Double = 0.5
-    /// Also time the two attention algorithms alone (to set `SelfAttention.gemmThreshold`).
+    /// Also time the two attention algorithms alone (the data behind `SelfAttention.Algorithm.automatic`).
     public var compareAttentionAlgorithms: Bool = true
 
     public init() {}
@@ -47,7 +47,7 @@ public struct EngineBenchmarkReport: Sendable, Codable {
     }
     public struct Attention: Sendable, Codable {
         public var width: Int, length: Int, sequences: Int
-        public var kernelSeconds: Double, gemmSeconds: Double
+        public var kernelCPUSeconds: Double, gemmCPUSeconds: Double
     }
     public var coreName: String
     public var coreTypeVariable: String?
@@ -93,7 +93,7 @@ public struct EngineBenchmarkReport: Sendable, Codable {
         if !attention.isEmpty {
             s += "attention alone, forward+backward, CPU ms (kernel vs per-sequence GEMM):\n"
             for a in attention {
-                s += "  width \(a.width) L \(a.length) S \(a.sequences): kernel \(f(1000 * a.kernelSeconds, 2)), gemm \(f(1000 * a.gemmSeconds, 2))\n"
+                s += "  width \(a.width) L \(a.length) S \(a.sequences): kernel \(f(1000 * a.kernelCPUSeconds, 2)), gemm \(f(1000 * a.gemmCPUSeconds, 2))\n"
             }
         }
         return s
@@ -214,7 +214,7 @@ public enum EngineBenchmark {
                             att.backward(qkv: qt, probs: pt, dout: ot, dqkv: dqt, scratch: st, sequences: S, length: L)
                         }.cpu)
                     }
-                    attention.append(.init(width: d, length: L, sequences: S, kernelSeconds: secs[0], gemmSeconds: secs[1]))
+                    attention.append(.init(width: d, length: L, sequences: S, kernelCPUSeconds: secs[0], gemmCPUSeconds: secs[1]))
                 }
             }
         }

@@ -6,7 +6,8 @@ import Foundation
 /// (gradient checks, dgemm). Every op is generic over `EngineScalar`; the protocol routes each primitive
 /// to the BLAS routine or C kernel (CKernels, runtime-dispatched AVX-512/AVX2/baseline) of that type.
 ///
-/// All matrices are row-major. All `…Backward` kernels ACCUMULATE into their gradient outputs.
+/// All matrices are row-major. `…Backward` kernels ACCUMULATE into their gradient outputs (activation and
+/// LayerNorm backward overwrite dx instead when `accumulate` is false).
 public protocol EngineScalar: BinaryFloatingPoint, BitwiseCopyable, Sendable, CustomStringConvertible {
     /// safetensors dtype name ("F32", "F64").
     static var safetensorsDType: String { get }
@@ -32,12 +33,12 @@ public protocol EngineScalar: BinaryFloatingPoint, BitwiseCopyable, Sendable, Cu
     static func kLayerNormBackward(_ dx: UnsafeMutablePointer<Self>, _ dgamma: UnsafeMutablePointer<Self>,
                                    _ dbeta: UnsafeMutablePointer<Self>, _ dout: UnsafePointer<Self>,
                                    _ x: UnsafePointer<Self>, _ mean: UnsafePointer<Self>, _ rstd: UnsafePointer<Self>,
-                                   _ gamma: UnsafePointer<Self>, _ rows: Int, _ cols: Int)
+                                   _ gamma: UnsafePointer<Self>, _ rows: Int, _ cols: Int, _ accumulate: Bool)
     static func kActivationForward(_ kind: ActivationKind, _ out: UnsafeMutablePointer<Self>,
                                    _ x: UnsafePointer<Self>, _ n: Int)
     /// For sigmoid `saved` is the forward output; for the others it is the forward input.
     static func kActivationBackward(_ kind: ActivationKind, _ dx: UnsafeMutablePointer<Self>,
-                                    _ saved: UnsafePointer<Self>, _ dout: UnsafePointer<Self>, _ n: Int)
+                                    _ saved: UnsafePointer<Self>, _ dout: UnsafePointer<Self>, _ n: Int, _ accumulate: Bool)
     static func kSoftmaxForward(_ out: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Self>,
                                 _ mask: UnsafePointer<UInt8>?, _ rows: Int, _ cols: Int)
     static func kSoftmaxBackward(_ dx: UnsafeMutablePointer<Self>, _ out: UnsafePointer<Self>,
@@ -52,6 +53,16 @@ public protocol EngineScalar: BinaryFloatingPoint, BitwiseCopyable, Sendable, Cu
                                    _ rows: Int, _ rowsPerSeq: Int, _ L: Int, _ scale: Self)
     static func kSoftmaxBackwardInPlace(_ dp: UnsafeMutablePointer<Self>, _ p: UnsafePointer<Self>,
                                         _ rows: Int, _ cols: Int, _ scale: Self)
+    static func kAdamW(_ p: UnsafeMutablePointer<Self>, _ g: UnsafePointer<Self>, _ m: UnsafeMutablePointer<Self>,
+                       _ v: UnsafeMutablePointer<Self>, _ n: Int, _ gscale: Self, _ beta1: Self, _ beta2: Self,
+                       _ bc1: Self, _ bc2: Self, _ lr: Self, _ eps: Self, _ wd: Self)
+    static func kSumSquares(_ x: UnsafePointer<Self>, _ n: Int) -> Double
+    static func kPatchGather(_ patches: UnsafeMutablePointer<Self>, _ images: UnsafePointer<Self>, _ H: Int, _ W: Int,
+                             _ C: Int, _ index: UnsafePointer<Int32>, _ positions: UnsafePointer<Self>,
+                             _ mBegin: Int, _ mEnd: Int, _ k: Int)
+    static func kPatchScatter(_ dImages: UnsafeMutablePointer<Self>, _ dPatches: UnsafePointer<Self>, _ H: Int,
+                              _ W: Int, _ C: Int, _ index: UnsafePointer<Int32>, _ positions: UnsafePointer<Self>,
+                              _ mBegin: Int, _ mEnd: Int, _ k: Int)
 }
 
 /// Elementwise nonlinearities with C kernels. GELU is the tanh approximation; ELU has alpha = 1.
@@ -80,8 +91,8 @@ extension Float: EngineScalar {
     public static func kLayerNormForward(_ out: UnsafeMutablePointer<Float>, _ mean: UnsafeMutablePointer<Float>, _ rstd: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rows: Int, _ cols: Int, _ eps: Float) {
         vs_layernorm_forward_f32(out, mean, rstd, x, g, b, rows, cols, eps)
     }
-    public static func kLayerNormBackward(_ dx: UnsafeMutablePointer<Float>, _ dg: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ mean: UnsafePointer<Float>, _ rstd: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ rows: Int, _ cols: Int) {
-        vs_layernorm_backward_f32(dx, dg, db, dout, x, mean, rstd, g, rows, cols)
+    public static func kLayerNormBackward(_ dx: UnsafeMutablePointer<Float>, _ dg: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ mean: UnsafePointer<Float>, _ rstd: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ rows: Int, _ cols: Int, _ acc: Bool) {
+        vs_layernorm_backward_f32(dx, dg, db, dout, x, mean, rstd, g, rows, cols, acc ? 1 : 0)
     }
     public static func kActivationForward(_ kind: ActivationKind, _ o: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int) {
         switch kind {
@@ -91,12 +102,12 @@ extension Float: EngineScalar {
         case .sigmoid: vs_sigmoid_forward_f32(o, x, n)
         }
     }
-    public static func kActivationBackward(_ kind: ActivationKind, _ dx: UnsafeMutablePointer<Float>, _ s: UnsafePointer<Float>, _ dout: UnsafePointer<Float>, _ n: Int) {
+    public static func kActivationBackward(_ kind: ActivationKind, _ dx: UnsafeMutablePointer<Float>, _ s: UnsafePointer<Float>, _ dout: UnsafePointer<Float>, _ n: Int, _ acc: Bool) {
         switch kind {
-        case .gelu: vs_gelu_backward_f32(dx, s, dout, n)
-        case .relu: vs_relu_backward_f32(dx, s, dout, n)
-        case .elu: vs_elu_backward_f32(dx, s, dout, n)
-        case .sigmoid: vs_sigmoid_backward_f32(dx, s, dout, n)
+        case .gelu: vs_gelu_backward_f32(dx, s, dout, n, acc ? 1 : 0)
+        case .relu: vs_relu_backward_f32(dx, s, dout, n, acc ? 1 : 0)
+        case .elu: vs_elu_backward_f32(dx, s, dout, n, acc ? 1 : 0)
+        case .sigmoid: vs_sigmoid_backward_f32(dx, s, dout, n, acc ? 1 : 0)
         }
     }
     public static func kSoftmaxForward(_ o: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ m: UnsafePointer<UInt8>?, _ r: Int, _ c: Int) { vs_softmax_forward_f32(o, x, m, r, c) }
@@ -112,6 +123,16 @@ extension Float: EngineScalar {
     }
     public static func kSoftmaxBackwardInPlace(_ dp: UnsafeMutablePointer<Float>, _ p: UnsafePointer<Float>, _ rows: Int, _ cols: Int, _ scale: Float) {
         vs_softmax_backward_inplace_f32(dp, p, rows, cols, scale)
+    }
+    public static func kAdamW(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ n: Int, _ gs: Float, _ b1: Float, _ b2: Float, _ c1: Float, _ c2: Float, _ lr: Float, _ eps: Float, _ wd: Float) {
+        vs_adamw_f32(p, g, m, v, n, gs, b1, b2, c1, c2, lr, eps, wd)
+    }
+    public static func kSumSquares(_ x: UnsafePointer<Float>, _ n: Int) -> Double { vs_sum_squares_f32(x, n) }
+    public static func kPatchGather(_ o: UnsafeMutablePointer<Float>, _ img: UnsafePointer<Float>, _ H: Int, _ W: Int, _ C: Int, _ idx: UnsafePointer<Int32>, _ pos: UnsafePointer<Float>, _ m0: Int, _ m1: Int, _ k: Int) {
+        vs_patch_gather_f32(o, img, H, W, C, idx, pos, m0, m1, k)
+    }
+    public static func kPatchScatter(_ d: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ H: Int, _ W: Int, _ C: Int, _ idx: UnsafePointer<Int32>, _ pos: UnsafePointer<Float>, _ m0: Int, _ m1: Int, _ k: Int) {
+        vs_patch_scatter_f32(d, g, H, W, C, idx, pos, m0, m1, k)
     }
 }
 
@@ -134,8 +155,8 @@ extension Double: EngineScalar {
     public static func kLayerNormForward(_ out: UnsafeMutablePointer<Double>, _ mean: UnsafeMutablePointer<Double>, _ rstd: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ g: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ rows: Int, _ cols: Int, _ eps: Double) {
         vs_layernorm_forward_f64(out, mean, rstd, x, g, b, rows, cols, eps)
     }
-    public static func kLayerNormBackward(_ dx: UnsafeMutablePointer<Double>, _ dg: UnsafeMutablePointer<Double>, _ db: UnsafeMutablePointer<Double>, _ dout: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ mean: UnsafePointer<Double>, _ rstd: UnsafePointer<Double>, _ g: UnsafePointer<Double>, _ rows: Int, _ cols: Int) {
-        vs_layernorm_backward_f64(dx, dg, db, dout, x, mean, rstd, g, rows, cols)
+    public static func kLayerNormBackward(_ dx: UnsafeMutablePointer<Double>, _ dg: UnsafeMutablePointer<Double>, _ db: UnsafeMutablePointer<Double>, _ dout: UnsafePointer<Double>, _ x: UnsafePointer<Double>, _ mean: UnsafePointer<Double>, _ rstd: UnsafePointer<Double>, _ g: UnsafePointer<Double>, _ rows: Int, _ cols: Int, _ acc: Bool) {
+        vs_layernorm_backward_f64(dx, dg, db, dout, x, mean, rstd, g, rows, cols, acc ? 1 : 0)
     }
     public static func kActivationForward(_ kind: ActivationKind, _ o: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ n: Int) {
         switch kind {
@@ -145,12 +166,12 @@ extension Double: EngineScalar {
         case .sigmoid: vs_sigmoid_forward_f64(o, x, n)
         }
     }
-    public static func kActivationBackward(_ kind: ActivationKind, _ dx: UnsafeMutablePointer<Double>, _ s: UnsafePointer<Double>, _ dout: UnsafePointer<Double>, _ n: Int) {
+    public static func kActivationBackward(_ kind: ActivationKind, _ dx: UnsafeMutablePointer<Double>, _ s: UnsafePointer<Double>, _ dout: UnsafePointer<Double>, _ n: Int, _ acc: Bool) {
         switch kind {
-        case .gelu: vs_gelu_backward_f64(dx, s, dout, n)
-        case .relu: vs_relu_backward_f64(dx, s, dout, n)
-        case .elu: vs_elu_backward_f64(dx, s, dout, n)
-        case .sigmoid: vs_sigmoid_backward_f64(dx, s, dout, n)
+        case .gelu: vs_gelu_backward_f64(dx, s, dout, n, acc ? 1 : 0)
+        case .relu: vs_relu_backward_f64(dx, s, dout, n, acc ? 1 : 0)
+        case .elu: vs_elu_backward_f64(dx, s, dout, n, acc ? 1 : 0)
+        case .sigmoid: vs_sigmoid_backward_f64(dx, s, dout, n, acc ? 1 : 0)
         }
     }
     public static func kSoftmaxForward(_ o: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ m: UnsafePointer<UInt8>?, _ r: Int, _ c: Int) { vs_softmax_forward_f64(o, x, m, r, c) }
@@ -166,6 +187,16 @@ extension Double: EngineScalar {
     }
     public static func kSoftmaxBackwardInPlace(_ dp: UnsafeMutablePointer<Double>, _ p: UnsafePointer<Double>, _ rows: Int, _ cols: Int, _ scale: Double) {
         vs_softmax_backward_inplace_f64(dp, p, rows, cols, scale)
+    }
+    public static func kAdamW(_ p: UnsafeMutablePointer<Double>, _ g: UnsafePointer<Double>, _ m: UnsafeMutablePointer<Double>, _ v: UnsafeMutablePointer<Double>, _ n: Int, _ gs: Double, _ b1: Double, _ b2: Double, _ c1: Double, _ c2: Double, _ lr: Double, _ eps: Double, _ wd: Double) {
+        vs_adamw_f64(p, g, m, v, n, gs, b1, b2, c1, c2, lr, eps, wd)
+    }
+    public static func kSumSquares(_ x: UnsafePointer<Double>, _ n: Int) -> Double { vs_sum_squares_f64(x, n) }
+    public static func kPatchGather(_ o: UnsafeMutablePointer<Double>, _ img: UnsafePointer<Double>, _ H: Int, _ W: Int, _ C: Int, _ idx: UnsafePointer<Int32>, _ pos: UnsafePointer<Double>, _ m0: Int, _ m1: Int, _ k: Int) {
+        vs_patch_gather_f64(o, img, H, W, C, idx, pos, m0, m1, k)
+    }
+    public static func kPatchScatter(_ d: UnsafeMutablePointer<Double>, _ g: UnsafePointer<Double>, _ H: Int, _ W: Int, _ C: Int, _ idx: UnsafePointer<Int32>, _ pos: UnsafePointer<Double>, _ m0: Int, _ m1: Int, _ k: Int) {
+        vs_patch_scatter_f64(d, g, H, W, C, idx, pos, m0, m1, k)
     }
 }
 

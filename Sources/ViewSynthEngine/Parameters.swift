@@ -63,12 +63,7 @@ public final class ParameterStore<T: EngineScalar>: @unchecked Sendable {
     public func zeroGradients() { gradients.zero() }
 
     /// Euclidean norm of the whole gradient, accumulated in Double.
-    public func gradientNorm() -> Double {
-        var s = 0.0
-        let g = gradients.pointer
-        for i in 0..<gradients.count { let v = Double(g[i]); s += v * v }
-        return s.squareRoot()
-    }
+    public func gradientNorm() -> Double { T.kSumSquares(gradients.pointer, gradients.count).squareRoot() }
 
     /// Copies values (same layout) from a store of another precision (e.g. Double → Float for comparisons).
     public func copyValues<U: EngineScalar>(from other: ParameterStore<U>) {

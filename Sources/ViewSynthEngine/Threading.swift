@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 import Dispatch
 import Foundation
@@ -22,7 +23,6 @@ public enum Threading {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
     nonisolated(unsafe) private static var configured = false
-    nonisolated(unsafe) private static var inRegion = false
 
     /// Our worker count.
     public static var workerCount: Int { _workers }
@@ -49,24 +49,28 @@ public enum Threading {
     public static var blasThreads: Int { Int(openblas_get_num_threads()) }
 
     /// Runs `body` on `0..<n` split into at most `workerCount` contiguous chunks, in parallel. With
-    /// `n < 2 · minimumPerWorker` (or one worker, or when nested in another region) it runs inline.
-    /// `body` must only write data owned by its chunk.
+    /// `n < 2 · minimumPerWorker` (or one worker, or when called from inside another region on this
+    /// thread) it runs inline. `body` must only write data owned by its chunk. Callers that parallelise
+    /// their own outer loops (e.g. render tiles) should use this too, so nested engine work runs inline
+    /// instead of oversubscribing the cores.
     public static func parallelFor(_ n: Int, minimumPerWorker: Int = 1, _ body: (Range<Int>) -> Void) {
         ensureConfigured()
         let w = min(_workers, max(1, n / max(1, minimumPerWorker)))
-        if w <= 1 || inRegion || SerialRegion.isActive {
+        if w <= 1 || vs_thread_in_region() != 0 {
             if n > 0 { body(0..<n) }
             return
         }
-        inRegion = true
         withoutActuallyEscaping(body) { body in
             nonisolated(unsafe) let run = body
             DispatchQueue.concurrentPerform(iterations: w) { t in
                 let lo = n * t / w, hi = n * (t + 1) / w
-                if hi > lo { run(lo..<hi) }
+                guard hi > lo else { return }
+                let previous = vs_thread_in_region()
+                vs_thread_set_in_region(1)
+                run(lo..<hi)
+                vs_thread_set_in_region(previous)
             }
         }
-        inRegion = false
     }
 
     /// Runs `chunks` independent tasks on the workers (task i in 0..<chunks, in any order).
@@ -77,9 +81,28 @@ public enum Threading {
     /// Elementwise work over `count` elements in chunks of whole 16-element blocks (results independent
     /// of the split). Inline below `minimum` elements.
     public static func parallelElements(_ count: Int, minimum: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
-        if count < minimum || _workers == 1 || SerialRegion.isActive { body(0..<count); return }
+        if count < minimum || _workers == 1 { body(0..<count); return }
         let blocks = (count + 15) / 16
         parallelFor(blocks) { r in body(r.lowerBound * 16..<min(count, r.upperBound * 16)) }
+    }
+
+    /// Row-parallel work whose per-row results are reduced into `width` shared accumulators (e.g. bias and
+    /// LayerNorm parameter gradients): rows are split into a number of chunks that depends only on `rows`
+    /// (`gemmChunks` for ≥ 1024 rows, else 1), each chunk accumulates into its own zeroed partial buffer,
+    /// and the partials are added to `into` in chunk order — the same bytes for any worker count.
+    /// `body(rowRange, partial)` must accumulate its rows' contributions into `partial` (width elements).
+    public static func reduceRows<T: EngineScalar>(_ rows: Int, width: Int, into: UnsafeMutablePointer<T>,
+                                                   _ body: (Range<Int>, UnsafeMutablePointer<T>) -> Void) {
+        let chunks = rows >= 1024 ? gemmChunks : 1
+        if chunks == 1 { body(0..<rows, into); return }
+        withUnsafeTemporaryAllocation(of: T.self, capacity: chunks * width) { buf in
+            let partials = buf.baseAddress!
+            memset(partials, 0, chunks * width * MemoryLayout<T>.stride)
+            parallelTasks(chunks) { c in
+                body((rows * c / chunks)..<(rows * (c + 1) / chunks), partials + c * width)
+            }
+            for c in 0..<chunks { T.kAccumulate(into, partials + c * width, width) }
+        }
     }
 
     /// The engine's GEMM (same contract as `EngineScalar.gemm`): large products are split into

@@ -68,7 +68,6 @@ public struct TransformerLayer: Sendable {
     /// Backward scratch of one layer (shared by all layers of a stack).
     public struct Gradients<T: EngineScalar>: @unchecked Sendable {
         public let dNorm, dQKV, dAtt, dRes1, dHidden, dAct, dRes2, attScratch: Tensor<T>
-        func zero() { for t in [dNorm, dQKV, dAtt, dRes1, dHidden, dAct, dRes2] { t.zero() } }
     }
 
     static func activationShapes(_ c: TransformerConfig, _ S: Int, _ L: Int) -> [[Int]] {
@@ -125,36 +124,36 @@ public struct TransformerLayer: Sendable {
         }
     }
 
-    /// Accumulates dx and the parameter gradients; `g` is scratch (zeroed here).
+    /// Accumulates dx and the parameter gradients; `g` is scratch (each buffer is overwritten before it is
+    /// read, only dQKV is zeroed: the attention backward accumulates into it).
     public func backward<T: EngineScalar>(_ x: Tensor<T>, _ dy: Tensor<T>, _ dx: Tensor<T>, _ a: Activations<T>,
                                           _ g: Gradients<T>, _ p: ParameterStore<T>) {
-        g.zero()
         let kind = config.activation
+        g.dQKV.zero()
         if config.preNorm {
             // y = res1 + mlp2(act(mlp1(norm2)))
             g.dRes1.copy(from: dy)
-            mlp2.backward(a.act, dy, g.dAct, p)
-            Activation.backward(kind, x: a.hidden, y: a.act, g.dAct, g.dHidden)
-            mlp1.backward(a.norm2, g.dHidden, g.dNorm, p)
+            mlp2.backward(a.act, dy, g.dAct, p, accumulateInput: false)
+            Activation.backward(kind, x: a.hidden, y: a.act, g.dAct, g.dHidden, accumulate: false)
+            mlp1.backward(a.norm2, g.dHidden, g.dNorm, p, accumulateInput: false)
             ln2.backward(a.res1, g.dNorm, g.dRes1, mean: a.mean2, rstd: a.rstd2, p)
             // res1 = x + out(att(qkv(norm1)))
-            out.backward(a.att, g.dRes1, g.dAtt, p)
+            out.backward(a.att, g.dRes1, g.dAtt, p, accumulateInput: false)
             attention.backward(qkv: a.qkv, probs: a.probs, dout: g.dAtt, dqkv: g.dQKV, scratch: g.attScratch,
                                sequences: a.S, length: a.L)
-            g.dNorm.zero()
-            qkv.backward(a.norm1, g.dQKV, g.dNorm, p)
+            qkv.backward(a.norm1, g.dQKV, g.dNorm, p, accumulateInput: false)
             ln1.backward(x, g.dNorm, dx, mean: a.mean1, rstd: a.rstd1, p)
             Residual.accumulate(dx, g.dRes1)
         } else {
-            ln2.backward(a.res2, dy, g.dRes2, mean: a.mean2, rstd: a.rstd2, p)
+            ln2.backward(a.res2, dy, g.dRes2, mean: a.mean2, rstd: a.rstd2, p, accumulate: false)
             // res2 = norm1 + mlp2(act(mlp1(norm1)))
             g.dNorm.copy(from: g.dRes2)
-            mlp2.backward(a.act, g.dRes2, g.dAct, p)
-            Activation.backward(kind, x: a.hidden, y: a.act, g.dAct, g.dHidden)
+            mlp2.backward(a.act, g.dRes2, g.dAct, p, accumulateInput: false)
+            Activation.backward(kind, x: a.hidden, y: a.act, g.dAct, g.dHidden, accumulate: false)
             mlp1.backward(a.norm1, g.dHidden, g.dNorm, p)
-            ln1.backward(a.res1, g.dNorm, g.dRes1, mean: a.mean1, rstd: a.rstd1, p)
+            ln1.backward(a.res1, g.dNorm, g.dRes1, mean: a.mean1, rstd: a.rstd1, p, accumulate: false)
             // res1 = x + out(att(qkv(x)))
-            out.backward(a.att, g.dRes1, g.dAtt, p)
+            out.backward(a.att, g.dRes1, g.dAtt, p, accumulateInput: false)
             attention.backward(qkv: a.qkv, probs: a.probs, dout: g.dAtt, dqkv: g.dQKV, scratch: g.attScratch,
                                sequences: a.S, length: a.L)
             qkv.backward(x, g.dQKV, dx, p)

@@ -38,8 +38,13 @@ struct BLASSetupTests {
                 == .userChoice("Haswell"))
         #expect(BLASSetup.decide(core: "Prescott", features: zen5, environment: ["VIEWSYNTH_NO_BLAS_REEXEC": "1"])
                 == .optedOut)
-        #expect(BLASSetup.decide(core: "Prescott", features: zen5, environment: ["VIEWSYNTH_BLAS_REEXEC_DONE": "1"])
-                == .alreadyReexecuted(core: "Prescott"))
+        // the re-executed process never re-executes again, whatever OpenBLAS now runs
+        #expect(BLASSetup.decide(core: "Prescott", features: zen5,
+                                 environment: ["VIEWSYNTH_BLAS_REEXEC_DONE": "1", "OPENBLAS_CORETYPE": "SkylakeX"])
+                == .reexecuted(core: "Prescott"))
+        #expect(BLASSetup.decide(core: "SkylakeX", features: zen5,
+                                 environment: ["VIEWSYNTH_BLAS_REEXEC_DONE": "1", "OPENBLAS_CORETYPE": "SkylakeX"])
+                == .reexecuted(core: "SkylakeX"))
     }
 
     @Test func liveDiagnosticsNameTheCore() {

@@ -9,15 +9,16 @@ public enum Activation {
         }
     }
 
-    /// Accumulates dx += f'(x) ⊙ dy. Pass the forward input `x` and output `y` (sigmoid uses `y`, the others `x`).
+    /// Accumulates dx += f'(x) ⊙ dy (or overwrites dx = f'(x) ⊙ dy with `accumulate: false`; dx must not
+    /// alias dy). Pass the forward input `x` and output `y` (sigmoid uses `y`, the others `x`).
     public static func backward<T: EngineScalar>(_ kind: ActivationKind, x: Tensor<T>, y: Tensor<T>, _ dy: Tensor<T>,
-                                                 _ dx: Tensor<T>) {
+                                                 _ dx: Tensor<T>, accumulate: Bool = true) {
         precondition(x.count == dy.count && dx.count == dy.count, "Activation.backward: sizes")
         let saved = kind == .sigmoid ? y : x
         let dxp = dx.pointer, sp = saved.constPointer, dyp = dy.constPointer
         Threading.parallelElements(x.count) { r in
             let o = r.lowerBound
-            T.kActivationBackward(kind, dxp + o, sp + o, dyp + o, r.count)
+            T.kActivationBackward(kind, dxp + o, sp + o, dyp + o, r.count, accumulate)
         }
     }
 }

@@ -9,8 +9,8 @@
 /// Two algorithms, same results up to rounding:
 /// - `.kernel`: one C kernel call per worker over a range of sequences (batched; register-tiled 8×16
 ///   micro-kernels when dh is a multiple of 16, plain loops otherwise).
-/// - `.gemm`: per (sequence, head) BLAS GEMMs for QKᵀ and PV plus a batched masked softmax kernel; pays
-///   per-call overhead, so it only wins for long sequences.
+/// - `.gemm`: per (sequence, head) single-threaded BLAS GEMMs for QKᵀ and PV (workers split the
+///   sequences) plus a batched masked softmax kernel; fast when OpenBLAS has small-matrix kernels.
 /// `.automatic` follows measurements (EngineBenchmark, "attention alone", CPU time, widths 64–256,
 /// L 8–128, on Zen 5): with OpenBLAS's AVX-512 cores (SkylakeX and later; they have small-matrix kernels)
 /// the per-sequence GEMMs were 1.2–2.5× faster than our kernel at every shape; with the Haswell core the

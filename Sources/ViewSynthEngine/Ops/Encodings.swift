@@ -1,3 +1,5 @@
+import Foundation
+
 /// Sin/cos positional encoding (NeRF / mip-NeRF `posenc` layout) of each row of x [N, d]:
 ///
 ///     y = [x (if includeInput), sin(x·2^l) for l in minDegree..<maxDegree, cos(x·2^l) for the same l]
@@ -20,6 +22,8 @@ public struct PositionalEncoding: Sendable {
 
     @inline(__always) func scale<T: EngineScalar>(_ l: Int) -> T { T(Double(sign: .plus, exponent: minDegree + l, significand: 1)) }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func forward<T: EngineScalar>(_ x: Tensor<T>, _ y: Tensor<T>) {
         let d = x.columns, N = x.rows, F = frequencies, w = outputWidth(d)
         precondition(y.count == N * w, "PositionalEncoding.forward: shapes")
@@ -39,6 +43,8 @@ public struct PositionalEncoding: Sendable {
     }
 
     /// Accumulates dx.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func backward<T: EngineScalar>(_ x: Tensor<T>, _ dy: Tensor<T>, _ dx: Tensor<T>) {
         let d = x.columns, N = x.rows, F = frequencies, w = outputWidth(d)
         let off = includeInput ? d : 0
@@ -59,12 +65,14 @@ public struct PositionalEncoding: Sendable {
 /// Weighted sum over the middle axis (attention pooling): y[b, :] = Σₙ w[b, n] · x[b, n, :].
 /// Shapes: x [B, N, C], w [B, N] (typically a masked softmax over N), y [B, C].
 public enum WeightedSum {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func forward<T: EngineScalar>(_ x: Tensor<T>, weights w: Tensor<T>, _ y: Tensor<T>) {
         let B = w.rows, N = w.columns, C = y.columns
         precondition(x.count == B * N * C && y.count == B * C, "WeightedSum.forward: shapes")
         for b in 0..<B {
             let yb = y.pointer + b * C
-            yb.update(repeating: 0, count: C)
+            memset(yb, 0, C * MemoryLayout<T>.stride)
             for n in 0..<N {
                 let wv = w[b * N + n]
                 if wv == 0 { continue }
@@ -75,6 +83,8 @@ public enum WeightedSum {
     }
 
     /// Accumulates dx[b,n,:] += w[b,n]·dy[b,:] and dw[b,n] += ⟨x[b,n,:], dy[b,:]⟩ (either may be nil).
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func backward<T: EngineScalar>(_ x: Tensor<T>, weights w: Tensor<T>, _ dy: Tensor<T>,
                                                  dx: Tensor<T>?, dWeights: Tensor<T>?) {
         let B = w.rows, N = w.columns, C = dy.columns
@@ -99,6 +109,8 @@ public enum WeightedSum {
 
 /// Mean squared error over all elements: L = (1/n) Σ (pred − target)².
 public enum MSELoss {
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func forward<T: EngineScalar>(_ pred: Tensor<T>, _ target: Tensor<T>) -> Double {
         precondition(pred.count == target.count && pred.count > 0, "MSELoss: sizes")
         var s = 0.0
@@ -106,6 +118,8 @@ public enum MSELoss {
         return s / Double(pred.count)
     }
     /// Accumulates dpred += scale · 2 (pred − target) / n.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public static func backward<T: EngineScalar>(_ pred: Tensor<T>, _ target: Tensor<T>, _ dpred: Tensor<T>, scale: T = 1) {
         let c = 2 * scale / T(pred.count)
         for i in 0..<pred.count { dpred[i] += c * (pred[i] - target[i]) }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Layer normalisation over the last axis: y = (x − mean) / √(var + eps) · γ + β (biased variance).
 ///
 /// Shapes: x, y [N, C]; saved statistics mean, rstd [N] (from the activation arena).
@@ -32,11 +34,23 @@ public struct LayerNorm: Sendable {
         }
     }
 
-    /// Accumulates dx, dγ, dβ.
+    /// Accumulates dx (or overwrites it with `accumulate: false`; dx must not alias dy), dγ, dβ.
     public func backward<T: EngineScalar>(_ x: Tensor<T>, _ dy: Tensor<T>, _ dx: Tensor<T>, mean: Tensor<T>,
-                                          rstd: Tensor<T>, _ p: ParameterStore<T>) {
-        T.kLayerNormBackward(dx.pointer, p.grad(scale).pointer, p.grad(bias).pointer, dy.constPointer,
-                             x.constPointer, mean.constPointer, rstd.constPointer, p.value(scale).constPointer,
-                             x.rows, features)
+                                          rstd: Tensor<T>, _ p: ParameterStore<T>, accumulate: Bool = true) {
+        let C = features, n = x.rows
+        let dxp = dx.pointer, dyp = dy.constPointer, xp = x.constPointer, mp = mean.constPointer, rp = rstd.constPointer
+        let g = p.value(scale).constPointer, dg = p.grad(scale).pointer, db = p.grad(bias).pointer
+        // partial buffers hold [dγ | dβ] per chunk
+        withUnsafeTemporaryAllocation(of: T.self, capacity: 2 * C) { acc in
+            let a = acc.baseAddress!
+            memset(a, 0, 2 * C * MemoryLayout<T>.stride)
+            Threading.reduceRows(n, width: 2 * C, into: a) { r, part in
+                let o = r.lowerBound
+                T.kLayerNormBackward(dxp + o * C, part, part + C, dyp + o * C, xp + o * C, mp + o, rp + o, g,
+                                     r.count, C, accumulate)
+            }
+            T.kAccumulate(dg, a, C)
+            T.kAccumulate(db, a + C, C)
+        }
     }
 }

@@ -38,18 +38,25 @@ public struct Linear: Sendable {
         }
     }
 
-    /// Accumulates dW += xᵀ·dy, db += Σrows dy and, when `dx` is given, dx += dy·Wᵀ.
-    public func backward<T: EngineScalar>(_ x: Tensor<T>, _ dy: Tensor<T>, _ dx: Tensor<T>?, _ p: ParameterStore<T>) {
+    /// Accumulates dW += xᵀ·dy, db += Σrows dy and, when `dx` is given, dx += dy·Wᵀ (or dx = dy·Wᵀ with
+    /// `accumulateInput: false`).
+    public func backward<T: EngineScalar>(_ x: Tensor<T>, _ dy: Tensor<T>, _ dx: Tensor<T>?, _ p: ParameterStore<T>,
+                                          accumulateInput: Bool = true) {
         let n = x.rows
         precondition(dy.rows == n && dy.columns == outFeatures, "Linear.backward: shapes")
         Threading.gemm(transA: true, transB: false, m: inFeatures, n: outFeatures, k: n, alpha: 1,
                a: x.constPointer, lda: inFeatures, b: dy.constPointer, ldb: outFeatures,
                beta: 1, c: p.grad(weight).pointer, ldc: outFeatures)
-        if let bias { T.kColsumAccumulate(p.grad(bias).pointer, dy.constPointer, n, outFeatures) }
+        if let bias {
+            let dyp = dy.constPointer, cols = outFeatures
+            Threading.reduceRows(n, width: cols, into: p.grad(bias).pointer) { r, part in
+                T.kColsumAccumulate(part, dyp + r.lowerBound * cols, r.count, cols)
+            }
+        }
         if let dx {
             Threading.gemm(transA: false, transB: true, m: n, n: inFeatures, k: outFeatures, alpha: 1,
                    a: dy.constPointer, lda: outFeatures, b: p.value(weight).constPointer, ldb: outFeatures,
-                   beta: 1, c: dx.pointer, ldc: inFeatures)
+                   beta: accumulateInput ? 1 : 0, c: dx.pointer, ldc: inFeatures)
         }
     }
 

@@ -28,55 +28,18 @@ public struct PatchProjection: Sendable {
         linear.initialize(p, &rng)
     }
 
-    /// Calls body(pixelOffset, weight) for the ≤ 4 in-image pixels of the bilinear tap at (x, y) of an
-    /// H×W image (pixelOffset = row·W + column, in pixels).
-    @inline(__always)
-    static func taps<T: EngineScalar>(_ x: T, _ y: T, _ W: Int, _ H: Int, _ body: (Int, T) -> Void) {
-        let fx = x - 0.5, fy = y - 0.5
-        let x0f = fx.rounded(.down), y0f = fy.rounded(.down)
-        let wx = fx - x0f, wy = fy - y0f
-        guard x0f > -2, y0f > -2, x0f < T(W), y0f < T(H) else { return }
-        let x0 = Int(x0f), y0 = Int(y0f)
-        let x0ok = x0 >= 0, x1ok = x0 + 1 < W, y0ok = y0 >= 0, y1ok = y0 + 1 < H
-        if y0ok {
-            if x0ok { body(y0 * W + x0, (1 - wy) * (1 - wx)) }
-            if x1ok { body(y0 * W + x0 + 1, (1 - wy) * wx) }
-        }
-        if y1ok {
-            if x0ok { body((y0 + 1) * W + x0, wy * (1 - wx)) }
-            if x1ok { body((y0 + 1) * W + x0 + 1, wy * wx) }
-        }
-    }
-
     /// Bilinear gather of every patch: patches[m] ← the k×k×C patch at positions[m] of image imageIndex[m].
+    /// Image indices outside 0..<N are a programming error (precondition).
     public func gather<T: EngineScalar>(images: Tensor<T>, imageIndex: UnsafePointer<Int32>, positions: Tensor<T>,
                                         patches: Tensor<T>) {
         precondition(images.shape.count == 4 && images.shape[3] == channels, "PatchProjection: images [N,H,W,C]")
         let N = images.shape[0], H = images.shape[1], W = images.shape[2], C = channels, k = patchSize
         let M = positions.rows
         precondition(positions.columns == 2 && patches.count == M * patchWidth, "PatchProjection.gather: shapes")
-        let half = T(k - 1) / 2
+        for m in 0..<M { precondition(imageIndex[m] >= 0 && Int(imageIndex[m]) < N, "PatchProjection: image index out of range") }
         let img = images.constPointer, out = patches.pointer, pos = positions.constPointer
-        Threading.parallelFor(M, minimumPerWorker: 64) { range in
-            for m in range {
-                let n = Int(imageIndex[m])
-                precondition(n >= 0 && n < N, "PatchProjection: image index \(n) out of 0..<\(N)")
-                let base = img + n * H * W * C
-                let dst = out + m * k * k * C
-                dst.update(repeating: 0, count: k * k * C)
-                let px = pos[2 * m], py = pos[2 * m + 1]
-                for a in 0..<k {
-                    let y = py + T(a) - half
-                    for b in 0..<k {
-                        let x = px + T(b) - half
-                        let d = dst + (a * k + b) * C
-                        Self.taps(x, y, W, H) { pix, w in
-                            let s = base + pix * C
-                            for c in 0..<C { d[c] += w * s[c] }
-                        }
-                    }
-                }
-            }
+        Threading.parallelFor(M, minimumPerWorker: max(1, 4096 / max(1, k * k * C))) { r in
+            T.kPatchGather(out, img, H, W, C, imageIndex, pos, r.lowerBound, r.upperBound, k)
         }
     }
 
@@ -84,27 +47,9 @@ public struct PatchProjection: Sendable {
     /// different points may overlap.
     public func scatter<T: EngineScalar>(dPatches: Tensor<T>, imageIndex: UnsafePointer<Int32>, positions: Tensor<T>,
                                          dImages: Tensor<T>) {
-        let H = dImages.shape[1], W = dImages.shape[2], C = channels, k = patchSize
-        let M = positions.rows
-        let half = T(k - 1) / 2
-        let pos = positions.constPointer
-        for m in 0..<M {
-            let n = Int(imageIndex[m])
-            let base = dImages.pointer + n * H * W * C
-            let src = dPatches.constPointer + m * k * k * C
-            let px = pos[2 * m], py = pos[2 * m + 1]
-            for a in 0..<k {
-                let y = py + T(a) - half
-                for b in 0..<k {
-                    let x = px + T(b) - half
-                    let g = src + (a * k + b) * C
-                    Self.taps(x, y, W, H) { pix, w in
-                        let d = base + pix * C
-                        for c in 0..<C { d[c] += w * g[c] }
-                    }
-                }
-            }
-        }
+        let H = dImages.shape[1], W = dImages.shape[2]
+        T.kPatchScatter(dImages.pointer, dPatches.constPointer, H, W, channels, imageIndex, positions.constPointer,
+                        0, positions.rows, patchSize)
     }
 
     /// out = gather(...) · W + b. `patches` is kept for backward.

@@ -102,16 +102,8 @@ public final class AdamW<T: EngineScalar>: @unchecked Sendable {
         let lrT = T(lr)
         let p = store.values.pointer, g = store.gradients.pointer, mp = m.pointer, vp = v.pointer
         for e in layout.entries {
-            let wd = e.decay ? T(c.weightDecay) : 0
-            for i in e.offset..<(e.offset + e.count) {
-                let gi = g[i] * g0
-                let mi = b1 * mp[i] + (1 - b1) * gi
-                let vi = b2 * vp[i] + (1 - b2) * gi * gi
-                mp[i] = mi
-                vp[i] = vi
-                let mhat = mi / c1, vhat = vi / c2
-                p[i] -= lrT * (mhat / (vhat.squareRoot() + eps) + wd * p[i])
-            }
+            let o = e.offset
+            T.kAdamW(p + o, g + o, mp + o, vp + o, e.count, g0, b1, b2, c1, c2, lrT, eps, e.decay ? T(c.weightDecay) : 0)
         }
         return StepInfo(step: step, learningRate: lr, gradientNorm: norm, clipScale: clip)
     }

@@ -42,7 +42,8 @@ public struct CheckpointMetadata: Sendable, Equatable {
 /// byte buffer after the header) plus "__metadata__" (string → string). Tensors are written little-endian,
 /// row-major, in the order of the parameter layout; the header is written with a fixed key order, so
 /// saving the same state twice gives the same bytes. With an optimizer, its moments are stored as
-/// "optimizer.m.<name>" and "optimizer.v.<name>" and its step as metadata "optimizer_step".
+/// "optimizer.m.<name>" and "optimizer.v.<name>" and its step as metadata "optimizer_step"; metadata
+/// "format" = "viewsynth-engine/<checkpointFormatVersion>" is always written.
 /// Files are written atomically (temporary file in the same folder, then rename).
 public enum SafeTensors {
     struct Item {
@@ -93,6 +94,7 @@ public enum SafeTensors {
         fatalError("SafeTensors: big-endian hosts are not supported")
         #endif
         var meta = metadata.dictionary
+        meta["format"] = "viewsynth-engine/\(ViewSynthEngineInfo.checkpointFormatVersion)"
         if let optimizer { meta["optimizer_step"] = String(optimizer.step) }
         let list = items(store, optimizer)
         var header = "{\"__metadata__\":{"
@@ -218,7 +220,7 @@ public enum SafeTensors {
         }
         optimizer?.step = optimizerStep
         var extra = h.metadata
-        for k in ["config", "step", "provenance", "optimizer_step"] { extra[k] = nil }
+        for k in ["config", "step", "provenance", "optimizer_step", "format"] { extra[k] = nil }
         return CheckpointMetadata(config: h.metadata["config"] ?? "", step: step,
                                   provenance: h.metadata["provenance"] ?? "", extra: extra)
     }

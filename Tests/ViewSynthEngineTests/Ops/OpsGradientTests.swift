@@ -125,13 +125,16 @@ struct OpsGradientTests {
         let pp = PatchProjection("patch", patchSize: 1, channels: 1, features: 1, layout: &layout)
         // 2×2 image [[1, 2], [3, 4]]; point (1, 1) is the centre between the 4 pixel centres → 2.5
         let img = TestTensor<Double>([1, 2, 2, 1], values: [1, 2, 3, 4])
-        let pos = TestTensor<Double>([3, 2], values: [1, 1, 0.5, 0.5, 1.5, 0.5])
-        let patches = TestTensor<Double>([3, 1])
-        let index: [Int32] = [0, 0, 0]
+        // points: centre of 4 pixels, two pixel centres, outside (zero padding), NaN (zeros), on the edge
+        let pos = TestTensor<Double>([6, 2], values: [1, 1, 0.5, 0.5, 1.5, 0.5, 5, 5, .nan, 1, 0, 0.5])
+        let patches = TestTensor<Double>([6, 1])
+        let index: [Int32] = [0, 0, 0, 0, 0, 0]
         index.withUnsafeBufferPointer { pp.gather(images: img.t, imageIndex: $0.baseAddress!, positions: pos.t, patches: patches.t) }
         #expect(abs(patches.t[0] - 2.5) < 1e-15)
         #expect(patches.t[1] == 1)  // exactly a pixel centre
         #expect(patches.t[2] == 2)
+        #expect(patches.t[3] == 0 && patches.t[4] == 0)
+        #expect(patches.t[5] == 0.5)  // half of pixel (0,0), half of the zero padding
     }
 
     @Test func positionalEncoding() {
@@ -176,3 +179,44 @@ struct OpsGradientTests {
 import Foundation
 func Foundation_sin(_ x: Double) -> Double { sin(x) }
 func Foundation_cos(_ x: Double) -> Double { cos(x) }
+
+@Suite("Reshaping op gradient checks (Double)")
+struct ReshapingGradientTests {
+    @Test func swapAxes() {
+        var rng = EngineRNG(seed: 31)
+        let (A, B, C, D) = (2, 3, 4, 5)
+        let x = TestTensor<Double>([A, B, C, D], normal: 1, &rng), dx = TestTensor<Double>([A, B, C, D])
+        let y = TestTensor<Double>([A, C, B, D])
+        let errs = gradientErrors([GradInput(name: "x", value: x.t, grad: dx.t)], output: y.t,
+                                  forward: { SwapAxes.forward(x.t, y.t, outer: A, B, C, inner: D) },
+                                  backward: { r in SwapAxes.backward(r, dx.t, outer: A, B, C, inner: D) })
+        #expect(errs["x"]! <= 1e-6)
+        #expect(y.t[((1 * C + 2) * B + 1) * D + 3] == x.t[((1 * B + 1) * C + 2) * D + 3])
+    }
+
+    @Test func concatAndEmbedding() {
+        var rng = EngineRNG(seed: 32)
+        var layout = ParameterLayout()
+        let emb = Embedding("view", count: 4, width: 3, layout: &layout)
+        let p = ParameterStore<Double>(layout: layout)
+        emb.initialize(p, &rng, std: 1)
+        let a = TestTensor<Double>([5, 2], normal: 1, &rng), da = TestTensor<Double>([5, 2])
+        let e = TestTensor<Double>([5, 3]), de = TestTensor<Double>([5, 3])
+        let y = TestTensor<Double>([5, 5])
+        let idx: [Int32] = [3, 0, 3, 1, 2]
+        let errs = idx.withUnsafeBufferPointer { ip in
+            gradientErrors([GradInput(name: "a", value: a.t, grad: da.t), p.asGradInput], output: y.t,
+                           forward: {
+                               emb.forward(indices: ip.baseAddress!, e.t, p)
+                               Concat.forward([a.t, e.t], y.t)
+                           },
+                           backward: { r in
+                               de.t.zero()
+                               Concat.backward(r, [da.t, de.t], widths: [2, 3])
+                               emb.backward(indices: ip.baseAddress!, de.t, p)
+                           })
+        }
+        for (k, v) in errs { #expect(v <= 1e-6, "\(k): \(v)") }
+        #expect(y.t[1 * 5 + 2] == p.value(emb.table)[0 * 3 + 0])
+    }
+}
