@@ -40,6 +40,8 @@ public struct ModelConfig: Codable, Sendable, Hashable {
     /// Depth spacing of the samples between the scene's near and far (camera z of the target).
     public var depthSpacing: DepthSpacing = .inverseDepth
     /// Pre-norm (x + f(LN x)) or post-norm (LN(x + f(x)), the reference) transformer layers.
+    /// Post-norm by measurement: same speed; on the synthetic scene of the tests (width 32, 600 steps,
+    /// 3 seeds; `NormPlacementExperiment`) its final loss was 0.00108 vs 0.00116 for pre-norm.
     public var preNorm: Bool = false
     /// Append the mean and variance across valid views of the patch features and colours at each depth
     /// sample to every token (a multi-view-stereo cost-volume cue; not in the reference).

@@ -1,5 +1,12 @@
-// GPNR (generalizable patch-based neural rendering): three transformers over the patches seen along each
-// target ray's epipolar lines in N reference views, with canonicalised light-field positional encodings.
+// The transformer renderers, one implementation for both (`kind`):
+//   GPNR (generalizable patch-based neural rendering): three transformers over the patches seen along each
+//   target ray's epipolar lines in N reference views, with canonicalised light-field positional encodings;
+//   LFNR (light field neural rendering, per scene): two transformers (epipolar, view), world-frame
+//   light-field encodings (Plücker or two-plane light slab at z = 0 and z = 1), query tokens projected from
+//   the target ray's encoding, and learned per-view embeddings (indexed by the scene view index of each
+//   reference) appended to the key tokens and to the view-transformer keys.
+// Everything below describes GPNR; LFNR differs only as stated above (no cross-view transformer, no pose
+// features, the sample point X/near encoded in 3-D instead of its disparity).
 //
 // Shape legend: B rays, N reference views, P depth samples, D width, F patch features, k patch size,
 // Tk = B·P·N key tokens, ordered (b, p, n) so that the N views of one depth sample are contiguous.
