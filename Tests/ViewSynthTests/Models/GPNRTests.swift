@@ -192,10 +192,11 @@ struct GPNRTests {
 
 struct GPNRTrainingTests {
     /// A `tiny` model overfits one small synthetic view: the loss falls at least 10×.
-    @Test func tinyOverfitsSyntheticScene() {
+    @Test(arguments: [ModelKind.gpnr, .lfnr])
+    func tinyOverfitsSyntheticScene(kind: ModelKind) {
         var config = ModelConfig.tiny
         config.width = 16; config.mlpWidth = 32
-        let model = EpipolarModel<Float>(config: config, seed: 1)
+        let model = EpipolarModel<Float>(config: config, seed: 1, kind: kind)
         let vs = TinyScene.viewSet(Float.self, views: 3)
         let (rays, targets) = TinyScene.raysAndTargets(Float.self, step: 2)
         let ws = model.makeWorkspace(batch: rays.count, training: true)
@@ -210,7 +211,7 @@ struct GPNRTrainingTests {
             if step == 0 { first = l.total }
             last = l.total
         }
-        #expect(last * 10 <= first, "loss \(first) → \(last)")
+        #expect(last * 10 <= first, "\(kind) loss \(first) → \(last)")
     }
 }
 

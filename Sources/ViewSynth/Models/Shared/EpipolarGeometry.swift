@@ -39,8 +39,13 @@ enum EpipolarGeometry {
         let E = cols.E, V = model.config.lfnr.viewEmbeddings
         let emb = model.embedding.map { params.value($0).constPointer }
         let qEnc = ws.qEnc.pointer, Q = cols.queryWidth
+        let dw = cols.disparityWidth
         Threading.parallelFor(ws.B, minimumPerWorker: 4) { range in
-            var enc = [Double](repeating: 0, count: 12)
+            // Per-chunk scratch: encoder inputs, the disparity encodings of one ray's samples (GPNR: the same
+            // for all N views), the pose features of the N views.
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: 12) { encBuf in
+            withUnsafeTemporaryAllocation(of: T.self, capacity: P * dw + 12 * N) { tbuf in
+            let e = encBuf.baseAddress!, dispEnc = tbuf.baseAddress!, pose = tbuf.baseAddress! + P * dw
             for b in range {
                 let mr = input[min(b, count - 1)]
                 let vs = viewSets[mr.viewSet]
@@ -60,11 +65,15 @@ enum EpipolarGeometry {
                 }
                 let s = vs.near
                 let nRefs = vs.references.count
+                let origin = ray.origin / s, direction = ray.direction
                 if lfnr {
                     // Query: the target ray's light-field encoding (world frame, lengths / near).
-                    enc.withUnsafeMutableBufferPointer { e in
-                        lightField(origin: ray.origin / s, direction: ray.direction, slab: slab, into: e.baseAddress!)
-                        encodeSinCos(UnsafePointer(e.baseAddress!), cols.rayValues, degrees: Lr, into: qEnc + b * Q)
+                    lightField(origin: origin, direction: direction, slab: slab, into: e)
+                    encodeSinCos(UnsafePointer(e), cols.rayValues, degrees: Lr, into: qEnc + b * Q)
+                } else {
+                    for p in 0..<P {
+                        e[0] = cosT > 0 ? s * cosT / zrow[p] : 0       // near / t
+                        encodeSinCos(UnsafePointer(e), 1, degrees: Lp, into: dispEnc + p * dw)
                     }
                 }
                 viewMask[b * (N + 1)] = 1
@@ -72,16 +81,27 @@ enum EpipolarGeometry {
                     let line = (b * N + n) * (P + 1)
                     epiMask[line] = 1
                     ws.viewIDs[b * N + n] = n < nRefs ? Int32(clamping: vs.referenceIDs[n]) : -1
+                    let id = Int(ws.viewIDs[b * N + n])
                     var any = false
-                    let cn = n < nRefs ? (lfnr ? vs.references[n].center : canon.apply(vs.references[n].center)) / s : Vec3.zero
+                    let refCam = n < nRefs ? vs.references[n] : vs.target
+                    let cn = (lfnr ? refCam.center : canon.apply(refCam.center)) / s
+                    let image = n < nRefs ? UnsafePointer(vs.images[n].pointer) : nil
+                    let W = refCam.intrinsics.width, H = refCam.intrinsics.height
+                    if !lfnr && n < nRefs {
+                        for i in 0..<12 {
+                            let v = vs.poseFeatures[n * 12 + i]
+                            pose[i] = T(i >= 9 ? v / s : v)
+                        }
+                    }
+                    let validRow = ws.valid + (b * N + n) * P, pixRow = ws.pixels + (b * N + n) * P * 2
                     for p in 0..<P {
-                        let ok = n < nRefs && cosT > 0 && ws.valid[(b * N + n) * P + p]
+                        let ok = n < nRefs && cosT > 0 && validRow[p]
                         let tok = (b * P + p) * N + n
                         tokMask[tok] = ok ? 1 : 0
                         epiMask[line + 1 + p] = ok ? 1 : 0
                         any = any || ok
                         let row = keyIn + tok * K
-                        guard ok else {
+                        guard ok, let image else {
                             row.update(repeating: 0, count: cols.width)
                             (patches + tok * patchWidth).update(repeating: 0, count: patchWidth)
                             continue
@@ -89,42 +109,34 @@ enum EpipolarGeometry {
                         let t = zrow[p] / cosT / s
                         if lfnr {
                             // World frame: the reference ray from the centre through X, and X itself.
-                            let x = ray.origin / s + t * ray.direction
-                            enc.withUnsafeMutableBufferPointer { e in
-                                lightField(origin: cn, direction: normalize(x - cn), slab: slab, into: e.baseAddress!)
-                                e[6] = x.x; e[7] = x.y; e[8] = x.z
-                                encodeSinCos(UnsafePointer(e.baseAddress!), cols.rayValues, degrees: Lr, into: row + cols.ray)
-                                encodeSinCos(UnsafePointer(e.baseAddress! + 6), 3, degrees: Lp, into: row + cols.disparity)
-                            }
-                            let id = Int(ws.viewIDs[b * N + n])
+                            let x = origin + t * direction
+                            lightField(origin: cn, direction: normalize(x - cn), slab: slab, into: e)
+                            e[6] = x.x; e[7] = x.y; e[8] = x.z
+                            encodeSinCos(UnsafePointer(e), cols.rayValues, degrees: Lr, into: row + cols.ray)
+                            encodeSinCos(UnsafePointer(e + 6), 3, degrees: Lp, into: row + cols.disparity)
                             if let emb, id >= 0, id < V {
                                 (row + cols.embed).update(from: emb + id * E, count: E)
                             } else if E > 0 {
                                 (row + cols.embed).update(repeating: 0, count: E)
                             }
                         } else {
-                            let dir = normalize(Vec3(0, 0, t) - cn)
+                            // Canonical frame: the sample is (0, 0, t); the reference ray runs from cn through it.
+                            let dir = normalize(Vec3(-cn.x, -cn.y, t - cn.z))
                             let m = cross(cn, dir)
-                            enc[0] = dir.x; enc[1] = dir.y; enc[2] = dir.z; enc[3] = m.x; enc[4] = m.y; enc[5] = m.z
-                            enc[6] = 1 / t
-                            enc.withUnsafeBufferPointer { e in
-                                encodeSinCos(e.baseAddress!, 6, degrees: Lr, into: row + cols.ray)
-                                encodeSinCos(e.baseAddress! + 6, 1, degrees: Lp, into: row + cols.disparity)
-                            }
-                            for i in 0..<12 {
-                                let v = vs.poseFeatures[n * 12 + i]
-                                row[cols.pose + i] = T(i >= 9 ? v / s : v)
-                            }
+                            e[0] = dir.x; e[1] = dir.y; e[2] = dir.z; e[3] = m.x; e[4] = m.y; e[5] = m.z
+                            encodeSinCos(UnsafePointer(e), 6, degrees: Lr, into: row + cols.ray)
+                            (row + cols.disparity).update(from: dispEnc + p * dw, count: dw)
+                            (row + cols.pose).update(from: pose, count: 12)
                         }
-                        let u = ws.pixels[((b * N + n) * P + p) * 2], v = ws.pixels[((b * N + n) * P + p) * 2 + 1]
-                        let intr = vs.references[n].intrinsics
-                        gatherPatch(vs.images[n].pointer, width: intr.width, height: intr.height, u: u, v: v, k: k,
+                        gatherPatch(image, width: W, height: H, u: pixRow[2 * p], v: pixRow[2 * p + 1], k: k,
                                     into: patches + tok * patchWidth)
                         let centre = patches + tok * patchWidth + ((k / 2) * k + k / 2) * 3
                         row[cols.rgb] = centre[0]; row[cols.rgb + 1] = centre[1]; row[cols.rgb + 2] = centre[2]
                     }
                     viewMask[b * (N + 1) + 1 + n] = any ? 1 : 0
                 }
+            }
+            }
             }
         }
     }
