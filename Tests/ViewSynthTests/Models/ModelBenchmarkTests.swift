@@ -26,6 +26,7 @@ struct ModelBenchmarkTests {
         if let s = env["VIEWSYNTH_MODEL_BENCH_TRAIN"], let v = Int(s) { o.trainBatch = v }
         if let s = env["VIEWSYNTH_MODEL_BENCH_BATCH"], let v = Int(s) { o.renderBatch = v }
         o.inferenceOnly = env["VIEWSYNTH_MODEL_BENCH_INFER_ONLY"] != nil
+        if let k = env["VIEWSYNTH_MODEL_BENCH_KIND"], let kind = ModelKind(rawValue: k) { o.kind = kind }
         let r = ModelBenchmark.run(config: config, options: o)
         print(r.text)
     }
