@@ -93,6 +93,24 @@ public enum BLASSetup {
     static let avx512Cores: Set<String> = ["skylakex", "cooperlake", "sapphirerapids"]
     static let avx2Cores: Set<String> = ["haswell", "zen"]
 
+    /// The strongest OpenBLAS 0.3.21 core known to be correct on a CPU with these features.
+    public static func bestCore(for features: CPUFeatures) -> String? {
+        features.skylakeXCapable ? "SkylakeX" : features.haswellCapable ? "Haswell" : nil
+    }
+
+    /// 2 for AVX-512 cores, 1 for AVX2 cores, 0 otherwise.
+    static func rank(_ core: String) -> Int {
+        let c = core.lowercased()
+        return avx512Cores.contains(c) ? 2 : avx2Cores.contains(c) ? 1 : 0
+    }
+
+    /// A one-line hint when OpenBLAS runs a weaker core than the CPU supports for a reason we do not
+    /// override (the user's OPENBLAS_CORETYPE, the opt-out), else nil.
+    public static func weakCoreHint(core: String, features: CPUFeatures) -> String? {
+        guard let best = bestCore(for: features), rank(best) > rank(core) else { return nil }
+        return "note: OpenBLAS runs \(core) but this CPU supports \(best) (~2× faster sgemm from Haswell, ~5× from Prescott); set OPENBLAS_CORETYPE=\(best)"
+    }
+
     /// The pure decision (testable): what to do given OpenBLAS's core, the CPU and the environment.
     public static func decide(core: String, features: CPUFeatures, environment: [String: String]) -> Decision {
         if environment[markerVariable] != nil { return .reexecuted(core: core) }
@@ -154,6 +172,6 @@ public enum BLASSetup {
             OPENBLAS_CORETYPE: \(env[coreTypeVariable] ?? "(unset)"), re-executed: \(env[markerVariable] != nil ? "yes" : "no")
             CPU features: \(cpuFeatures)
             Decision: \(checkCoreType())
-            """
+            """ + (weakCoreHint(core: coreName, features: cpuFeatures).map { "\n" + $0 } ?? "")
     }
 }

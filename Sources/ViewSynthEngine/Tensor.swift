@@ -62,6 +62,11 @@ public struct Tensor<T: EngineScalar>: @unchecked Sendable {
         return t
     }
     public func toArray() -> [T] { Array(buffer) }
+    /// The first `n` entries along the first axis (same memory).
+    public func prefix(first n: Int) -> Tensor<T> {
+        precondition(!shape.isEmpty && n >= 0 && n <= shape[0], "Tensor.prefix: \(n) of \(shape)")
+        return Tensor(pointer: pointer, shape: [n] + shape.dropFirst())
+    }
 }
 
 /// Counts the elements an `Arena` needs for a list of tensors (each allocation rounded up to 64 bytes).

@@ -64,10 +64,30 @@ public struct TransformerLayer: Sendable {
     public struct Activations<T: EngineScalar>: @unchecked Sendable {
         public let S: Int, L: Int
         public let norm1, mean1, rstd1, qkv, att, probs, res1, norm2, mean2, rstd2, hidden, act, res2: Tensor<T>
+
+        /// The same buffers seen for the first `n` ≤ S sequences (a smaller last batch).
+        public func prefix(sequences n: Int) -> Activations {
+            if n == S { return self }
+            let r = n * L
+            return Activations(S: n, L: L, norm1: norm1.prefix(first: r), mean1: mean1.prefix(first: r),
+                               rstd1: rstd1.prefix(first: r), qkv: qkv.prefix(first: r), att: att.prefix(first: r),
+                               probs: probs.prefix(first: n), res1: res1.prefix(first: r), norm2: norm2.prefix(first: r),
+                               mean2: mean2.prefix(first: r), rstd2: rstd2.prefix(first: r),
+                               hidden: hidden.prefix(first: r), act: act.prefix(first: r), res2: res2.prefix(first: r))
+        }
     }
     /// Backward scratch of one layer (shared by all layers of a stack).
     public struct Gradients<T: EngineScalar>: @unchecked Sendable {
         public let dNorm, dQKV, dAtt, dRes1, dHidden, dAct, dRes2, attScratch: Tensor<T>
+
+        /// The same buffers seen for the first `n` sequences of length `L`.
+        public func prefix(sequences n: Int, length L: Int) -> Gradients {
+            let r = n * L
+            return Gradients(dNorm: dNorm.prefix(first: r), dQKV: dQKV.prefix(first: r), dAtt: dAtt.prefix(first: r),
+                             dRes1: dRes1.prefix(first: r), dHidden: dHidden.prefix(first: r),
+                             dAct: dAct.prefix(first: r), dRes2: dRes2.prefix(first: r),
+                             attScratch: attScratch.prefix(first: n))
+        }
     }
 
     static func activationShapes(_ c: TransformerConfig, _ S: Int, _ L: Int) -> [[Int]] {
@@ -222,35 +242,53 @@ public final class TransformerStack<T: EngineScalar>: @unchecked Sendable {
     /// Bytes held by the two arenas.
     public var arenaBytes: Int { (activations.capacity + gradArena.capacity) * MemoryLayout<T>.stride }
 
-    public func forward(_ x: Tensor<T>, _ y: Tensor<T>, keyMask: UnsafePointer<UInt8>?, _ p: ParameterStore<T>) {
+    /// Sequences used by the last `forward` (≤ `sequences`).
+    public private(set) var activeSequences: Int = 0
+
+    /// y = stack(x). `activeSequences` (default: all `sequences`) may be smaller for a last, partial batch;
+    /// x, y (and keyMask) then hold that many sequences.
+    public func forward(_ x: Tensor<T>, _ y: Tensor<T>, keyMask: UnsafePointer<UInt8>?, _ p: ParameterStore<T>,
+                        activeSequences n: Int? = nil) {
+        let S = n ?? sequences
+        precondition(S >= 1 && S <= sequences && x.rows == S * length && y.count == x.count,
+                     "TransformerStack.forward: \(x.shape) for \(S) of \(sequences) sequences of length \(length)")
+        activeSequences = S
+        let r = S * length
         var input = x
         for (i, l) in layers.enumerated() {
             let isLast = i == layers.count - 1 && finalNorm == nil
-            let dst = isLast ? y : outputs[i]
-            l.forward(input, dst, acts[i], keyMask: keyMask, p)
+            let dst = isLast ? y : outputs[i].prefix(first: r)
+            l.forward(input, dst, acts[i].prefix(sequences: S), keyMask: keyMask, p)
             input = dst
         }
         if let finalNorm {
-            finalNorm.forward(outputs[layers.count - 1], y, mean: finalMean, rstd: finalRstd, p)
+            finalNorm.forward(outputs[layers.count - 1].prefix(first: r), y, mean: finalMean.prefix(first: r),
+                              rstd: finalRstd.prefix(first: r), p)
         }
     }
 
-    /// Accumulates dx and parameter gradients. `x` must be the input of the last `forward`.
+    /// Accumulates dx and parameter gradients. `x` must be the input of the last `forward` (same number of
+    /// sequences).
     public func backward(_ x: Tensor<T>, _ dy: Tensor<T>, _ dx: Tensor<T>, _ p: ParameterStore<T>) {
+        let S = activeSequences, r = S * length
+        precondition(S >= 1 && x.rows == r && dy.count == x.count && dx.count == x.count,
+                     "TransformerStack.backward: shapes do not match the last forward")
+        let a = dA.prefix(first: r), b = dB.prefix(first: r)
+        let g = grads.prefix(sequences: S, length: length)
         var upstream = dy
         if let finalNorm {
-            dA.zero()
-            finalNorm.backward(outputs[layers.count - 1], dy, dA, mean: finalMean, rstd: finalRstd, p)
-            upstream = dA
+            finalNorm.backward(outputs[layers.count - 1].prefix(first: r), dy, a, mean: finalMean.prefix(first: r),
+                               rstd: finalRstd.prefix(first: r), p, accumulate: false)
+            upstream = a
         }
         for i in stride(from: layers.count - 1, through: 0, by: -1) {
-            let input = i == 0 ? x : outputs[i - 1]
+            let input = i == 0 ? x : outputs[i - 1].prefix(first: r)
             let dst: Tensor<T>
             if i == 0 { dst = dx } else {
-                dst = upstream.pointer == dA.pointer ? dB : dA
+                dst = upstream.pointer == a.pointer ? b : a
                 dst.zero()
             }
-            layers[i].backward(input, upstream, dst, acts[i], grads, p)
+            layers[i].backward(input, upstream, dst, acts[i].prefix(sequences: S), g, p)
             upstream = dst
         }
     }

@@ -47,6 +47,13 @@ struct BLASSetupTests {
                 == .reexecuted(core: "SkylakeX"))
     }
 
+    @Test func weakCoreHint() {
+        #expect(BLASSetup.weakCoreHint(core: "Haswell", features: zen5)?.contains("OPENBLAS_CORETYPE=SkylakeX") == true)
+        #expect(BLASSetup.weakCoreHint(core: "SkylakeX", features: zen5) == nil)
+        #expect(BLASSetup.weakCoreHint(core: "Prescott", features: avx2Only)?.contains("Haswell") == true)
+        #expect(BLASSetup.weakCoreHint(core: "Prescott", features: .init()) == nil)
+    }
+
     @Test func liveDiagnosticsNameTheCore() {
         let d = BLASSetup.diagnostics
         #expect(d.contains("OpenBLAS core: \(BLASSetup.coreName)"))

@@ -11,11 +11,11 @@
 ///   micro-kernels when dh is a multiple of 16, plain loops otherwise).
 /// - `.gemm`: per (sequence, head) single-threaded BLAS GEMMs for QKᵀ and PV (workers split the
 ///   sequences) plus a batched masked softmax kernel; fast when OpenBLAS has small-matrix kernels.
-/// `.automatic` follows measurements (EngineBenchmark, "attention alone", CPU time, widths 64–256,
-/// L 8–128, on Zen 5): with OpenBLAS's AVX-512 cores (SkylakeX and later; they have small-matrix kernels)
-/// the per-sequence GEMMs were 1.2–2.5× faster than our kernel at every shape; with the Haswell core the
-/// kernel was as fast at L = 8 and up to 1.5× faster at L ≥ 33. So: `.gemm` on AVX-512 cores, else
-/// `.kernel` (and `.gemm` for L ≥ `gemmThreshold` there; default 1 << 30, i.e. never).
+/// `.automatic` follows measurements (EngineBenchmark "attention alone", forward+backward CPU time, widths
+/// 64–256, L 8–128, Zen 5, 2026-11-29): with OpenBLAS's AVX-512 cores (SkylakeX and later, which have
+/// small-matrix kernels) the per-sequence GEMMs took 0.65–1.0× the kernel's time; with the Haswell core the
+/// kernel took 0.6–0.94× the GEMMs' time (and far less than with Prescott). So: `.gemm` on AVX-512 cores,
+/// else `.kernel` (and `.gemm` for L ≥ `gemmThreshold` there; default 1 << 30, i.e. never).
 public struct SelfAttention: Sendable {
     public enum Algorithm: String, Sendable, CaseIterable { case automatic, kernel, gemm }
 
