@@ -41,7 +41,8 @@ struct GPNRTests {
 
     /// With zero pooling scores the attention is uniform over valid samples and views, so the coarse
     /// output equals the plain average of the bilinearly sampled reference colours (computed here with
-    /// ViewSynthCore's sampler and projection, independently of the model).
+    /// ViewSynthCore's sampler and projection, independently of the model), and the depth output the
+    /// same average of the samples' depths.
     @Test func coarseIsTheAttentionBlend() {
         let model = EpipolarModel<Double>(config: .tiny, seed: 3)
         let p = model.parameters
@@ -54,9 +55,9 @@ struct GPNRTests {
         var checked = 0
         for (b, r) in rays.enumerated() {
             let ray = vs.target.ray(throughPixel: Vec2(r.x, r.y))
-            var total = SIMD3<Double>.zero, views = 0, interior = true
+            var total = SIMD3<Double>.zero, views = 0, interior = true, depthTotal = 0.0
             for (n, cam) in vs.references.enumerated() {
-                var sum = SIMD3<Double>.zero, count = 0
+                var sum = SIMD3<Double>.zero, count = 0, depthSum = 0.0
                 for s in 0..<P {
                     let z = ws.depths[b * P + s]
                     let x = ray.point(at: z / dot(ray.direction, vs.target.forward))
@@ -66,13 +67,16 @@ struct GPNRTests {
                     let img = TinyScene.images[vs.referenceIDs[n]]
                     let v = img.sampleBilinear(at: px).value
                     sum += SIMD3(Double(v[0]), Double(v[1]), Double(v[2]))
+                    depthSum += z
                     count += 1
                 }
-                if count > 0 { total += sum / Double(count); views += 1 }
+                if count > 0 { total += sum / Double(count); depthTotal += depthSum / Double(count); views += 1 }
             }
             guard interior, views > 0 else { continue }
             let expected = total / Double(views)
             for c in 0..<3 { #expect(abs(ws.coarse[3 * b + c] - expected[c]) < 1e-5) }
+            // Depth from attention: the same blend of the samples' target-camera depths.
+            #expect(abs(ws.depth[b] - depthTotal / Double(views)) < 1e-9)
             checked += 1
         }
         #expect(checked >= 5)
