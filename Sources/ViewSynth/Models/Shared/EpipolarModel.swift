@@ -519,8 +519,3 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
     }
 }
 
-/// GPNR: `EpipolarModel` with `kind: .gpnr` (generalisable, canonical frames, three transformers).
-public typealias GPNRModel<T: EngineScalar> = EpipolarModel<T>
-/// LFNR: `EpipolarModel` with `kind: .lfnr` (per scene: world-frame light-field encodings, two
-/// transformers, learned per-view embeddings).
-public typealias LFNRModel<T: EngineScalar> = EpipolarModel<T>

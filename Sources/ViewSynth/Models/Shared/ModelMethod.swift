@@ -93,5 +93,3 @@ public struct ModelMethod: RenderMethod {
     }
 }
 
-public typealias GPNRMethod = ModelMethod
-public typealias LFNRMethod = ModelMethod

@@ -102,4 +102,3 @@ public final class ModelTrainer: @unchecked Sendable {
         return StepResult(losses: l, update: info)
     }
 }
-public typealias GPNRTrainer = ModelTrainer
