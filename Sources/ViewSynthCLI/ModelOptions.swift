@@ -18,6 +18,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "gpnr/lfnr: rays per batch per worker (default: the config's renderBatch).")
     var batch: Int?
 
+    @Option(help: "gpnr/lfnr: image from the predicted colour, or from the attention blend of reference colours.")
+    var output: ModelMethod.Output = .color
+
     func validate() throws {
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1, found \(batch)") }
         if let weights, !FileManager.default.fileExists(atPath: weights) {
@@ -34,7 +37,7 @@ struct ModelOptions: ParsableArguments {
             method = ModelMethod(config: try ModelConfig.named(config), seed: seed, kind: kind)
         }
         if let batch { method = method.withRenderBatch(batch) }
-        return method
+        return method.withOutput(output)
     }
 
     /// `viewsynth bench model`: prints the report (text, or JSON with `json`).
@@ -49,3 +52,5 @@ struct ModelOptions: ParsableArguments {
         print(json ? report.json : report.text, terminator: json ? "\n" : "")
     }
 }
+
+extension ModelMethod.Output: ExpressibleByArgument {}

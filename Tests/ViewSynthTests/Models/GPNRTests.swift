@@ -274,6 +274,8 @@ struct ModelTrainerTests {
         let scale = reference.map { abs($0) }.max()!
         #expect(zip(g, reference).allSatisfy { abs($0 - $1) <= 1e-4 * scale })
         // Bytes do not depend on the worker count.
+        let before = Threading.workerCount
+        defer { Threading.configure(workers: before) }
         Threading.configure(workers: 1)
         _ = trainer.computeGradients(rays: rays, targets: targets, viewSets: [vs])
         let g1 = Array(model.parameters.gradients.buffer)

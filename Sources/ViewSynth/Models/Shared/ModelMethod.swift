@@ -38,6 +38,18 @@ public struct ModelMethod: RenderMethod {
     /// Rays per batch per worker (the config's renderBatch unless changed).
     public var renderBatch: Int
 
+    /// Which output becomes the image: the predicted colour, or the attention blend of the reference
+    /// colours ("coarse"; meaningful even for untrained weights, useful to evaluate depth selection).
+    public enum Output: String, Sendable, CaseIterable { case color, coarse }
+    public var output: Output = .color
+
+    /// The same method rendering `output`.
+    public func withOutput(_ o: Output) -> ModelMethod {
+        var m = self
+        m.output = o
+        return m
+    }
+
     /// The same method with another batch size (output differs only in the last bits; see the file head).
     public func withRenderBatch(_ b: Int) -> ModelMethod {
         var m = self
@@ -47,7 +59,9 @@ public struct ModelMethod: RenderMethod {
 
     public var name: String { model.kind.rawValue }
     public var settings: [String: String] {
-        ["config": model.config.json, "weights": weightsID, "version": "1"]
+        var s = ["config": model.config.json, "weights": weightsID, "version": "1"]
+        if output != .color { s["output"] = output.rawValue }
+        return s
     }
 
     public typealias ViewContext = ViewSet<Float>
@@ -82,9 +96,10 @@ public struct ModelMethod: RenderMethod {
                 scratch.rays.withUnsafeBufferPointer { r in
                     model.forward(rays: UnsafeBufferPointer(rebasing: r[0..<m]), viewSets: viewSets, workspace: ws)
                 }
+                let colours = self.output == .coarse ? ws.coarse : ws.rgb
                 for i in 0..<m {
                     let p = start + i
-                    for c in 0..<3 { output.rgb[3 * p + c] = min(1, max(0, ws.rgb[3 * i + c])) }
+                    for c in 0..<3 { output.rgb[3 * p + c] = min(1, max(0, colours[3 * i + c])) }
                     output.depth?[p] = ws.depth[i]
                 }
                 start += m
