@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__clang__) && !defined(VS_NO_DISPATCH)
+#if defined(__x86_64__) && defined(__clang__) && defined(__ELF__) && !defined(VS_NO_DISPATCH)
+/* target_clones needs ifunc (ELF); elsewhere the kernels are compiled for the baseline target only. */
 #define VS_DISPATCH __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define VS_DISPATCH

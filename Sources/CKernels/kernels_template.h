@@ -40,6 +40,14 @@ VS_DISPATCH void FN(vs_bias_add_)(T *restrict y, const T *restrict bias, long ro
   }
 }
 
+/// y[r, :] = row for every r (e.g. a bias, before a GEMM with beta = 1).
+VS_DISPATCH void FN(vs_broadcast_rows_)(T *restrict y, const T *restrict row, long rows, long cols) {
+  for (long r = 0; r < rows; r++) {
+    T *yr = y + r * cols;
+    for (long c = 0; c < cols; c++) yr[c] = row[c];
+  }
+}
+
 VS_DISPATCH void FN(vs_colsum_accumulate_)(T *restrict db, const T *restrict dy, long rows, long cols) {
   for (long r = 0; r < rows; r++) {
     const T *dr = dy + r * cols;

@@ -23,19 +23,20 @@ public struct Linear: Sendable {
         if let bias { p.value(bias).zero() }
     }
 
-    /// y = x·W + b (overwrites y).
+    /// y = x·W + b (overwrites y). With a bias, y is first filled with b and the GEMM runs with beta = 1
+    /// (one write pass instead of OpenBLAS's zeroing pass plus a bias read-modify-write pass).
     public func forward<T: EngineScalar>(_ x: Tensor<T>, _ y: Tensor<T>, _ p: ParameterStore<T>) {
         let n = x.rows
         precondition(x.columns == inFeatures && y.columns == outFeatures && y.rows == n, "Linear.forward: shapes")
-        Threading.gemm(transA: false, transB: false, m: n, n: outFeatures, k: inFeatures, alpha: 1,
-               a: x.constPointer, lda: inFeatures, b: p.value(weight).constPointer, ldb: outFeatures,
-               beta: 0, c: y.pointer, ldc: outFeatures)
         if let bias {
             let yp = y.pointer, bp = p.value(bias).constPointer, cols = outFeatures
             Threading.parallelFor(n, minimumPerWorker: max(1, 32768 / max(1, cols))) { r in
-                T.kBiasAdd(yp + r.lowerBound * cols, bp, r.count, cols)
+                T.kBroadcastRows(yp + r.lowerBound * cols, bp, r.count, cols)
             }
         }
+        Threading.gemm(transA: false, transB: false, m: n, n: outFeatures, k: inFeatures, alpha: 1,
+                       a: x.constPointer, lda: inFeatures, b: p.value(weight).constPointer, ldb: outFeatures,
+                       beta: bias == nil ? 0 : 1, c: y.pointer, ldc: outFeatures)
     }
 
     /// Accumulates dW += xᵀ·dy, db += Σrows dy and, when `dx` is given, dx += dy·Wᵀ (or dx = dy·Wᵀ with
