@@ -7,7 +7,7 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Render the held-out views and report PSNR/SSIM (metrics.json, metrics.csv, comparison strips).",
         discussion: """
-        Writes <out>/metrics.json and metrics.csv (per image and mean PSNR and SSIM), the renders, and
+        Writes <out>/metrics.json and metrics.csv (per image and mean PSNR and SSIM), the renders, and \
         strips/<view>.png (ground truth | render | error heat map). Prints the mean on stdout.
         Example: viewsynth eval ../shared/scenes/dev/dtu_scan37 --method sweep
         """)

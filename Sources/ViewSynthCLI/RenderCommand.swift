@@ -7,10 +7,11 @@ struct RenderCommand: ParsableCommand {
         commandName: "render",
         abstract: "Render novel views of a scene into Renders/<scene>/<method>/.",
         discussion: """
-        --views picks the cameras: test (held-out views, default), all (every view, each rendered from the
-        others), spiral (LLFF-style spiral; an orbit for object-centric scenes), interpolate (between training
-        views), or a nerfstudio camera_path.json file. A rerun skips views already rendered with identical
-        settings; --force re-renders.
+        --views picks the cameras: test (held-out views, default), all (every view, each rendered from the \
+        others), spiral (LLFF-style spiral; an orbit for object-centric scenes), interpolate (between training \
+        views), or a nerfstudio camera_path.json file. A rerun skips views already rendered with identical \
+        settings (and unchanged cameras and files), so an interrupted or killed run resumes when the same command \
+        is run again; --force re-renders. The progress bar (stderr) shows only on a terminal; --quiet hides it.
         Example: viewsynth render Scenes/demo-forward --views spiral --frames 30 --depth
         """)
 
@@ -25,9 +26,6 @@ struct RenderCommand: ParsableCommand {
 
     func validate() throws {
         guard frames >= 1 else { throw ValidationError("--frames must be at least 1, found \(frames)") }
-        if !["test", "all", "spiral", "interpolate"].contains(views) && !FileManager.default.fileExists(atPath: views) {
-            throw ValidationError("--views: expected test, all, spiral, interpolate or an existing camera_path.json, found '\(views)'")
-        }
     }
 
     func run() throws {
@@ -38,7 +36,13 @@ struct RenderCommand: ParsableCommand {
         case "all": targets = CameraPath.allViews(scene)
         case "spiral": targets = CameraPath.isObjectCentric(scene) ? CameraPath.orbit(scene, frames: frames) : CameraPath.spiral(scene, frames: frames)
         case "interpolate": targets = CameraPath.interpolate(scene, frames: frames)
-        default: targets = try CameraPath.nerfstudio(URL(fileURLWithPath: views))
+        default:
+            // A missing file is bad input (one line naming it), not a usage error.
+            guard FileManager.default.fileExists(atPath: views) else {
+                throw ViewSynthError(views, expected: "--views test, all, spiral, interpolate or a camera_path.json file",
+                                     found: "no such file")
+            }
+            targets = try CameraPath.nerfstudio(URL(fileURLWithPath: views))
         }
         let method = rendering.makeMethod()
         let options = rendering.jobOptions(scene: scene, wantDepth: depth)

@@ -18,14 +18,12 @@ struct SceneOptions: ParsableArguments {
 
     var url: URL { URL(fileURLWithPath: scene) }
 
-    func validate() throws {
+    func load() throws -> Scene {
+        // A bad path is bad input, not a usage error: one line naming it (no usage text).
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: scene, isDirectory: &isDir), isDir.boolValue else {
-            throw ValidationError("\(scene): expected a scene folder, found \(FileManager.default.fileExists(atPath: scene) ? "a file" : "nothing")")
+            throw ViewSynthError(scene, expected: "a scene folder", found: FileManager.default.fileExists(atPath: scene) ? "a file" : "nothing")
         }
-    }
-
-    func load() throws -> Scene {
         var options = SceneLoader.Options()
         options.format = format
         options.imagesFolder = images
@@ -62,14 +60,14 @@ struct RenderingOptions: ParsableArguments {
     var force = false
 
     @Option(help: "sweep: depth planes.") var planes: Int = PlaneSweepConfig().planes
-    @Option(help: "sweep: reference views per target.") var views: Int = PlaneSweepConfig().views
+    @Option(name: .customLong("ref-views"), help: "sweep: reference views per target.") var views: Int = PlaneSweepConfig().views
     @Option(help: "sweep: cost aggregation window (odd).") var window: Int = PlaneSweepConfig().window
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, found \(threads)") }
         guard chunk >= 16 else { throw ValidationError("--chunk must be at least 16 rays, found \(chunk)") }
         guard planes >= 2 else { throw ValidationError("--planes must be at least 2, found \(planes)") }
-        guard views >= 1 else { throw ValidationError("--views must be at least 1, found \(views)") }
+        guard views >= 1 else { throw ValidationError("--ref-views must be at least 1, found \(views)") }
         guard window >= 1, window % 2 == 1 else { throw ValidationError("--window must be odd and positive, found \(window)") }
     }
 

@@ -2,7 +2,9 @@
 //   <out>/metrics.json   per image and mean PSNR/SSIM, method, settings, weights hash, wall time, rays/s
 //   <out>/metrics.csv    one row per image plus a "mean" row
 //   <out>/strips/<name>.png   ground truth | render | error heat map
-// Renders are reused when up to date (see RenderJob), so an interrupted eval resumes.
+// Renders are reused when up to date (see RenderJob), so an interrupted eval resumes. metrics.json and
+// metrics.csv are written (atomically) only after every view is measured: a run that fails half-way leaves
+// the previous report in place.
 
 import Foundation
 import ViewSynthCore
@@ -26,8 +28,16 @@ public struct EvalReport: Codable, Sendable {
     public var meanSSIM: Double
     /// Wall time of this eval run (rendering skipped views costs nothing).
     public var wallSeconds: Double
-    /// Rays per second over the views rendered in this run (nil when all were up to date).
+    /// Rays per second over all views, from each view's recorded render time (renders reused from an earlier
+    /// run keep the figures of the run that made them; see `threads`).
     public var raysPerSecond: Double?
+    /// Total render time of the views (as recorded when each was rendered), seconds.
+    public var renderSeconds: Double?
+    /// Views rendered by this run (the others were up to date and reused).
+    public var viewsRendered: Int?
+    /// Threads of the runs that rendered the views (one value when they agree), e.g. [2].
+    public var renderThreads: [Int]?
+    /// Threads of this run.
     public var threads: Int
     public var date: String
 }
@@ -45,6 +55,7 @@ public enum Evaluation {
         let records = try RenderJob.run(method: method, targets: targets, references: references, options: options, log: log)
         let stripsDir = options.outDir.appendingPathComponent("strips")
         try OutputFolder.prepare(stripsDir)
+        for name in AtomicFile.removeStaleTemporaries(in: stripsDir) { log("removed a temporary file left by a killed run: strips/\(name)") }
         var metrics: [ImageMetrics] = []
         for (target, record) in zip(targets, records) {
             let truth = try scene.loadImage(target.sceneView!)
@@ -60,9 +71,8 @@ public enum Evaluation {
                                  to: stripsDir.appendingPathComponent(target.name + ".png"))
             log(String(format: "%@: PSNR %.2f dB, SSIM %.4f", target.name, m.psnr, m.ssim))
         }
-        let rendered = records.filter { $0.skipped != true }
-        let raySeconds = rendered.map(\.seconds).reduce(0, +)
-        let rays = rendered.map { Double($0.width * $0.height) }.reduce(0, +)
+        let raySeconds = records.map(\.seconds).reduce(0, +)
+        let rays = records.map { Double($0.width * $0.height) }.reduce(0, +)
         let report = EvalReport(
             scene: scene.name, sceneFormat: scene.format.rawValue, method: method.name,
             settings: method.settings, settingsHash: method.settingsHash, weightsHash: weightsHash,
@@ -70,7 +80,10 @@ public enum Evaluation {
             meanPSNR: metrics.map(\.psnr).reduce(0, +) / Double(metrics.count),
             meanSSIM: metrics.map(\.ssim).reduce(0, +) / Double(metrics.count),
             wallSeconds: Date().timeIntervalSince(start),
-            raysPerSecond: rendered.isEmpty ? nil : rays / max(raySeconds, 1e-9),
+            raysPerSecond: rays / max(raySeconds, 1e-9),
+            renderSeconds: raySeconds,
+            viewsRendered: records.filter { $0.skipped != true }.count,
+            renderThreads: Array(Set(records.compactMap(\.threads))).sorted(),
             threads: options.render.threads,
             date: ISO8601DateFormatter().string(from: Date()))
         try AtomicFile.write(try JSONCoding.encode(report), to: options.outDir.appendingPathComponent("metrics.json"))

@@ -1,10 +1,18 @@
 // Renders a list of target views to files, resumably:
-//   <out>/<name>.png            the render (8-bit RGB)
-//   <out>/<name>.json           sidecar: method, settings hash, camera, timing — written last
-//   <out>/depth/<name>.png      16-bit depth (depth = value / depthScale, in scene units) with --depth
+//   <out>/<name>.png             the render (8-bit RGB)
+//   <out>/<name>.json            sidecar: method, settings hash, inputs hash, output hashes, timing — written last
+//   <out>/depth/<name>.png       16-bit depth (depth = value / depthScale, in scene units) with --depth
 //   <out>/depth/<name>_color.png colour-mapped depth preview
-// Every file is written atomically (temp + rename). A view whose sidecar exists with the same settings hash
-// (and whose PNG exists) is skipped, so a killed run, rerun, ends with the same bytes as an uninterrupted one.
+//
+// Crash safety. Every file is written atomically (temp + rename, see AtomicFile), so no file is ever half
+// written under its final name. A view is complete exactly when its sidecar exists: before a view is
+// (re-)rendered its old sidecar is removed, and the new one is written after every other file of the view;
+// when a write fails (full disk) the view's files already written are removed again.
+// A rerun skips a view whose sidecar has the same settings hash and inputs hash (target camera + reference
+// cameras) and whose files still have the recorded bytes (FNV-1a hashes); every other view is rendered again.
+// Rendering is deterministic, so a run killed at any point (even SIGKILL) and rerun ends with the same bytes
+// as an uninterrupted run. Temporary files left by a killed run are removed when the next job starts.
+// Not detected: reference *images* edited in place with unchanged names and cameras (use --force).
 
 import Foundation
 import ViewSynthCore
@@ -26,13 +34,23 @@ public struct RenderRecord: Codable, Sendable {
     public var method: String
     public var settingsHash: String
     public var settings: [String: String]
+    /// Hash of everything else the pixels depend on: target camera, excluded view, reference cameras, near/far.
+    public var inputsHash: String?
+    /// FNV-1a 64 of the PNG's bytes (and of the depth PNG's), checked before a view is skipped.
+    public var fileHash: String?
+    public var depthFileHash: String?
     public var width: Int
     public var height: Int
     public var seconds: Double
     public var raysPerSecond: Double
     public var depthFile: String?
+    /// Depth PNG scale: depth in scene units = 16-bit value / depthScale.
     public var depthScale: Double?
+    public var depthPreviewFile: String?
     public var sceneView: Int?
+    /// Worker threads and rays per tile of the run that rendered the view (they do not change the bytes).
+    public var threads: Int?
+    public var chunkRays: Int?
     public var skipped: Bool? = nil
 }
 
@@ -41,75 +59,192 @@ public enum RenderJob {
         method: M, targets: [TargetView], references: ReferenceImages, options: RenderJobOptions,
         log: (String) -> Void = { _ in }
     ) throws -> [RenderRecord] {
+        let depthDir = options.outDir.appendingPathComponent("depth")
+        try refuseToOverwriteInputs(targets: targets, scene: references.scene, outDir: options.outDir)
         try OutputFolder.prepare(options.outDir)
-        if options.render.wantDepth { try OutputFolder.prepare(options.outDir.appendingPathComponent("depth")) }
+        if options.render.wantDepth { try OutputFolder.prepare(depthDir) }
+        for dir in [options.outDir, depthDir] {
+            for name in AtomicFile.removeStaleTemporaries(in: dir) { log("removed a temporary file left by a killed run: \(name)") }
+        }
         let hash = method.settingsHash
-        var records: [RenderRecord] = []
-        for (i, target) in targets.enumerated() {
+        let referenceHash = referencesFingerprint(references)
+        let inputs = targets.map { fnv1a64Hex(referenceHash + "\n" + targetFingerprint($0)) }
+        // First pass: views already complete and up to date.
+        var records: [RenderRecord?] = targets.indices.map { i in
+            let sidecar = options.outDir.appendingPathComponent(targets[i].name + ".json")
+            guard !options.force, var previous = existingRecord(sidecar: sidecar, settingsHash: hash, inputsHash: inputs[i],
+                                                               wantDepth: options.render.wantDepth, outDir: options.outDir)
+            else { return nil }
+            previous.skipped = true
+            return previous
+        }
+        let skipped = records.filter { $0 != nil }.count
+        if skipped > 0 { log("\(skipped) of \(targets.count) views up to date, skipped") }
+        // One bar (and ETA) over all the pixels still to render.
+        let todo = targets.indices.filter { records[$0] == nil }
+        let totalPixels = todo.map { targets[$0].camera.intrinsics.width * targets[$0].camera.intrinsics.height }.reduce(0, +)
+        let bar = ProgressBar(total: totalPixels, label: method.name, quiet: options.quiet)
+        defer { bar.finish() }   // ends the bar's line, also before an error message
+        for i in todo {
+            let target = targets[i]
             let png = options.outDir.appendingPathComponent(target.name + ".png")
             let sidecar = options.outDir.appendingPathComponent(target.name + ".json")
-            if !options.force, var previous = existingRecord(sidecar: sidecar, png: png, hash: hash, wantDepth: options.render.wantDepth, outDir: options.outDir) {
-                previous.skipped = true
-                records.append(previous)
-                log("[\(i + 1)/\(targets.count)] \(target.name): up to date, skipped")
-                continue
-            }
+            // From here until the new sidecar lands the view is incomplete, whatever files exist.
+            try removeIfPresent(sidecar)
+            bar.setStatus("[\(i + 1)/\(targets.count)] \(target.name)")
             let context = try method.prepare(target: target.camera, excludingView: target.sceneView, references: references)
             let w = target.camera.intrinsics.width, h = target.camera.intrinsics.height
-            let bar = ProgressBar(total: w * h, label: "[\(i + 1)/\(targets.count)] \(target.name)", quiet: options.quiet)
             let view = TiledRenderer.render(method: method, target: target.camera, context: context, options: options.render, progress: bar)
-            bar.finish()
             var record = RenderRecord(
                 name: target.name, file: png.lastPathComponent, method: method.name, settingsHash: hash,
-                settings: method.settings, width: w, height: h, seconds: view.seconds,
-                raysPerSecond: Double(w * h) / max(view.seconds, 1e-9), sceneView: target.sceneView)
-            try ImageIO.writePNG(view.rgb, to: png)
-            if let depth = view.depth {
-                let (file, scale) = try writeDepth(depth, width: w, height: h, name: target.name, outDir: options.outDir)
-                record.depthFile = file; record.depthScale = scale
+                settings: method.settings, inputsHash: inputs[i], width: w, height: h, seconds: view.seconds,
+                raysPerSecond: Double(w * h) / max(view.seconds, 1e-9), sceneView: target.sceneView,
+                threads: options.render.threads, chunkRays: options.render.chunkRays)
+            do {
+                let pngData = try ImageIO.encodePNG(view.rgb, path: png.path)
+                try AtomicFile.write(pngData, to: png)
+                record.fileHash = fnv1a64Hex(pngData)
+                if let depth = view.depth {
+                    let d = try writeDepth(depth, width: w, height: h, name: target.name, outDir: options.outDir)
+                    record.depthFile = d.file; record.depthScale = d.scale
+                    record.depthFileHash = d.hash; record.depthPreviewFile = d.preview
+                }
+                try AtomicFile.write(try JSONCoding.encode(record), to: sidecar)
+            } catch {
+                // A full disk or similar: leave no incomplete view behind (each file is whole, but without a
+                // sidecar they would only mislead). Best effort; the error that matters is rethrown.
+                for f in [png.lastPathComponent, "depth/\(target.name).png", "depth/\(target.name)_color.png"] {
+                    unlink(options.outDir.appendingPathComponent(f).path)
+                }
+                throw error
             }
-            try AtomicFile.write(try JSONCoding.encode(record), to: sidecar)
-            log("[\(i + 1)/\(targets.count)] \(target.name): \(String(format: "%.1f s, %.0f rays/s", view.seconds, record.raysPerSecond))")
-            records.append(record)
+            bar.print("[\(i + 1)/\(targets.count)] \(target.name): \(String(format: "%.2f s, %.0f rays/s", view.seconds, record.raysPerSecond))",
+                      fallback: log)
+            records[i] = record
         }
-        return records
+        return records.map { $0! }
     }
 
-    static func existingRecord(sidecar: URL, png: URL, hash: String, wantDepth: Bool, outDir: URL) -> RenderRecord? {
+    /// The sidecar's record if the view it describes is complete and up to date, else nil.
+    static func existingRecord(sidecar: URL, settingsHash: String, inputsHash: String, wantDepth: Bool, outDir: URL) -> RenderRecord? {
         guard let data = try? Data(contentsOf: sidecar),
               let record = try? JSONDecoder().decode(RenderRecord.self, from: data),
-              record.settingsHash == hash,
-              FileManager.default.fileExists(atPath: png.path) else { return nil }
+              record.settingsHash == settingsHash, record.inputsHash == inputsHash,
+              let fileHash = record.fileHash,
+              let png = try? Data(contentsOf: outDir.appendingPathComponent(record.file)),
+              fnv1a64Hex(png) == fileHash else { return nil }
         if wantDepth {
-            guard let d = record.depthFile, FileManager.default.fileExists(atPath: outDir.appendingPathComponent(d).path) else { return nil }
+            guard let d = record.depthFile, let dh = record.depthFileHash, let p = record.depthPreviewFile,
+                  let depth = try? Data(contentsOf: outDir.appendingPathComponent(d)), fnv1a64Hex(depth) == dh,
+                  FileManager.default.fileExists(atPath: outDir.appendingPathComponent(p).path) else { return nil }
         }
         return record
     }
 
+    /// Refuses an output folder where a render would replace one of the scene's own images (e.g. --out
+    /// pointing at the scene's images folder).
+    static func refuseToOverwriteInputs(targets: [TargetView], scene: Scene, outDir: URL) throws {
+        func key(_ u: URL) -> String { u.standardizedFileURL.resolvingSymlinksInPath().path }
+        let inputs = Set(scene.views.map { key($0.imageURL) })
+        for t in targets {
+            for name in [t.name + ".png", t.name + ".json", "depth/\(t.name).png", "depth/\(t.name)_color.png"] {
+                let url = outDir.appendingPathComponent(name)
+                if inputs.contains(key(url)) {
+                    throw ViewSynthError(outDir, expected: "an output folder apart from the scene's images",
+                                         found: "rendering would replace \(url.path)")
+                }
+            }
+        }
+    }
+
+    static func removeIfPresent(_ url: URL) throws {
+        if unlink(url.path) != 0 && errno != ENOENT {
+            let err = errno
+            throw ViewSynthError(url, expected: "an outdated result file that can be removed",
+                                 found: String(cString: strerror(err)).lowercased())
+        }
+    }
+
+    /// Camera parameters at full precision.
+    static func cameraFingerprint(_ c: Camera) -> String {
+        let k = c.intrinsics, r = c.worldFromCamera.rotation, t = c.worldFromCamera.translation
+        let values = [k.fx, k.fy, k.cx, k.cy, r.c0.x, r.c0.y, r.c0.z, r.c1.x, r.c1.y, r.c1.z, r.c2.x, r.c2.y, r.c2.z, t.x, t.y, t.z]
+        return "\(k.width)x\(k.height) " + values.map { String(format: "%.17g", $0) }.joined(separator: " ")
+    }
+
+    static func targetFingerprint(_ t: TargetView) -> String {
+        "target \(cameraFingerprint(t.camera)) exclude \(t.sceneView.map(String.init) ?? "-")"
+    }
+
+    /// What the references contribute apart from pixel values: their names, cameras, distortion, the
+    /// candidate set, near/far and the background colour.
+    static func referencesFingerprint(_ refs: ReferenceImages) -> String {
+        let s = refs.scene
+        var text = String(format: "near %.17g far %.17g bg %g %g %g\n", s.near, s.far,
+                          Double(s.background.x), Double(s.background.y), Double(s.background.z))
+        for i in refs.candidates {
+            let v = s.views[i]
+            let d = v.distortion.map { String(format: "%.17g %.17g %.17g %.17g %.17g", $0.k1, $0.k2, $0.p1, $0.p2, $0.k3) } ?? "-"
+            text += "\(i) \(v.name) \(cameraFingerprint(v.camera)) \(d)\n"
+        }
+        return fnv1a64Hex(text)
+    }
+
     /// 16-bit depth PNG with depth = value / scale (scale maps the largest depth to 65535), plus a preview.
-    static func writeDepth(_ depth: [Float], width: Int, height: Int, name: String, outDir: URL) throws -> (String, Double) {
+    static func writeDepth(_ depth: [Float], width: Int, height: Int, name: String, outDir: URL)
+        throws -> (file: String, scale: Double, hash: String, preview: String) {
         let maxDepth = Double(depth.max() ?? 1)
         let scale = maxDepth > 0 ? 65535 / maxDepth : 1
         let values = depth.map { UInt16(clamping: Int((Double($0) * scale).rounded())) }
-        let file = "depth/\(name).png"
-        try ImageIO.writePNG16(gray: values, width: width, height: height, to: outDir.appendingPathComponent(file))
+        let file = "depth/\(name).png", preview = "depth/\(name)_color.png"
+        let url = outDir.appendingPathComponent(file)
+        let data = try ImageIO.encodePNG16(gray: values, width: width, height: height, path: url.path)
+        try AtomicFile.write(data, to: url)
         try ImageIO.writePNG(ColorMap.depthPreview(depth, width: width, height: height),
-                             to: outDir.appendingPathComponent("depth/\(name)_color.png"))
-        return (file, scale)
+                             to: outDir.appendingPathComponent(preview))
+        return (file, scale, fnv1a64Hex(data), preview)
     }
 }
 
 /// Checks that an output folder exists (creating it) and is writable, before any work is done.
+/// Errors name the offending path in one line (e.g. a regular file where a folder is needed).
 public enum OutputFolder {
     public static func prepare(_ dir: URL) throws {
-        do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
-            throw ViewSynthError(dir, expected: "a folder that can be created", found: error.localizedDescription)
+        let path = dir.standardizedFileURL.path
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
+            guard isDir.boolValue else {
+                throw ViewSynthError(path, expected: "an output folder", found: "a file that is not a folder")
+            }
+        } else {
+            // Create the missing components one by one, so an error names the component that failed.
+            var prefix = path.hasPrefix("/") ? "" : "."
+            for part in path.split(separator: "/") {
+                prefix += "/" + part
+                if FileManager.default.fileExists(atPath: prefix, isDirectory: &isDir) {
+                    guard isDir.boolValue else {
+                        throw ViewSynthError(path, expected: "an output folder that can be created",
+                                             found: "\(prefix) is a file, not a folder")
+                    }
+                    continue
+                }
+                if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                    let err = errno
+                    throw ViewSynthError(path, expected: "an output folder that can be created",
+                                         found: "cannot create \(prefix) (\(String(cString: strerror(err)).lowercased()))")
+                }
+            }
         }
-        let probe = dir.appendingPathComponent(".viewsynth-write-test-\(getpid())")
-        guard FileManager.default.createFile(atPath: probe.path, contents: Data()) else {
-            throw ViewSynthError(dir, expected: "a writable folder", found: "no permission to write there")
+        // A probe named like an AtomicFile temporary, so a killed run's leftover is cleaned up like one.
+        let probe = (path as NSString).appendingPathComponent(AtomicFile.temporaryName(for: "write-test"))
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            let err = errno
+            throw ViewSynthError(path, expected: "a writable output folder",
+                                 found: "cannot create a file there (\(String(cString: strerror(err)).lowercased()))")
         }
-        try? FileManager.default.removeItem(at: probe)
+        close(fd)
+        unlink(probe)
     }
 }
 
@@ -117,7 +252,7 @@ public enum OutputFolder {
 public enum JSONCoding {
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
         let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var data = try enc.encode(value)
         data.append(0x0A)
         return data

@@ -5,6 +5,7 @@
 // Determinism: a method's output for a pixel may depend only on (scene, target camera, pixel, settings) —
 // never on tile order, thread count or previous calls — so renders are byte-identical with 1 or 2 threads.
 
+import Foundation
 import ViewSynthCore
 
 /// A rectangular block of target pixels [x0, x0+width) × [y0, y0+height).
@@ -50,9 +51,17 @@ extension RenderMethod {
     }
 }
 
-public func fnv1a64Hex(_ text: String) -> String {
+/// FNV-1a 64-bit hash of a string's UTF-8 bytes, as 16 hex digits.
+public func fnv1a64Hex(_ text: String) -> String { fnv1a64Hex(bytes: text.utf8) }
+
+/// FNV-1a 64-bit hash of bytes (used to check output files before skipping them), as 16 hex digits.
+public func fnv1a64Hex(_ data: Data) -> String {
+    data.withUnsafeBytes { fnv1a64Hex(bytes: $0) }
+}
+
+func fnv1a64Hex<S: Sequence>(bytes: S) -> String where S.Element == UInt8 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in text.utf8 { h ^= UInt64(b); h &*= 0x100_0000_01b3 }
+    for b in bytes { h ^= UInt64(b); h &*= 0x100_0000_01b3 }
     return String(h, radix: 16).leftPadded(to: 16)
 }
 

@@ -29,8 +29,7 @@ public enum AtomicFile {
         guard !name.isEmpty, name != "/" else {
             throw ViewSynthError(path, expected: "a file path to write", found: "a path without a file name")
         }
-        let tempPath = (folder as NSString).appendingPathComponent(
-            ".\(name).tmp-\(getpid())-\(UUID().uuidString.prefix(8))")
+        let tempPath = (folder as NSString).appendingPathComponent(temporaryName(for: name))
 
         let fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
@@ -78,6 +77,34 @@ public enum AtomicFile {
         // Persist the rename itself; failure here does not undo a completed write, so it is ignored.
         let dirFD = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dirFD >= 0 { _ = fsync(dirFD); close(dirFD) }
+    }
+
+    /// Temporary-file name for `name` written by process `pid`: ".<name>.tmp-<pid>-<8 hex>".
+    public static func temporaryName(for name: String, pid: Int32 = getpid()) -> String {
+        ".\(name).tmp-\(pid)-\(UUID().uuidString.prefix(8))"
+    }
+
+    /// The writer's process id if `name` is one of our temporary names, else nil.
+    static func temporaryOwner(_ name: String) -> Int32? {
+        guard name.hasPrefix("."), let r = name.range(of: ".tmp-", options: .backwards) else { return nil }
+        let parts = name[r.upperBound...].split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[1].count == 8, let pid = Int32(parts[0]), pid > 0 else { return nil }
+        return pid
+    }
+
+    /// Removes temporary files in `folder` (not recursive) left by writers that no longer run (a killed
+    /// process leaves its temporary file behind; it is never mistaken for a result, but it wastes space).
+    /// Files of live processes (including this one) are kept. Returns the names removed.
+    @discardableResult
+    public static func removeStaleTemporaries(in folder: URL) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
+        var removed: [String] = []
+        for name in names.sorted() {
+            guard let pid = temporaryOwner(name) else { continue }
+            if pid == getpid() || kill(pid, 0) == 0 || errno == EPERM { continue }   // writer still alive
+            if unlink(folder.appendingPathComponent(name).path) == 0 { removed.append(name) }
+        }
+        return removed
     }
 
     /// "no such file or directory" style text for an errno value.

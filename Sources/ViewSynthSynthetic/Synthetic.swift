@@ -1,2 +1,0 @@
-// Procedural scenes (issue #3) live here.
-import ViewSynthCore

@@ -1,1 +1,0 @@
-// Tests for ViewSynthSynthetic land with its issue.

@@ -1,0 +1,107 @@
+// Failed runs leave nothing half-written: an unwritable output folder, a write that fails part-way
+// (file-size limit, the same write(2) error path as a full disk), stale temporaries, and an eval that fails
+// after an earlier successful one.
+
+import Foundation
+import Testing
+@testable import ViewSynth
+@testable import ViewSynthCore
+
+/// The one-line error report on stderr (ArgumentParser prefixes "Error: "), non-zero exit. With
+/// `afterLog`, progress log lines may come first and the error must be the last line.
+func expectOneLineError(_ r: ProcessResult, mentions: [String], afterLog: Bool = false,
+                        sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(r.status != 0, "exit status 0", sourceLocation: sourceLocation)
+    let lines = r.stderr.split(separator: "\n", omittingEmptySubsequences: true)
+    #expect(afterLog || lines.count == 1, "not one line: \(r.stderr)", sourceLocation: sourceLocation)
+    #expect(lines.filter { $0.contains("Error") }.count == 1, "\(r.stderr)", sourceLocation: sourceLocation)
+    let error = String(lines.last ?? "")
+    #expect(error.hasPrefix("Error: "), "\(r.stderr)", sourceLocation: sourceLocation)
+    for m in mentions { #expect(error.contains(m), "\(error) does not mention \(m)", sourceLocation: sourceLocation) }
+}
+
+@Suite struct OutputSafetyTests {
+    @Test func unwritableOutputFolderIsAOneLineErrorAndWritesNothing() throws {
+        let root = TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let scene = try SceneFixtures.write(in: root)
+        let file = root.appendingPathComponent("a-file")
+        try Data("keep me".utf8).write(to: file)
+        let before = SceneFixtures.files(root)
+
+        // Below a regular file (root ignores permissions, but not this).
+        let below = file.appendingPathComponent("renders/sweep")
+        expectOneLineError(try renderCLI(scene, out: below), mentions: [below.path, "\(file.path) is a file"])
+        // The regular file itself.
+        expectOneLineError(try renderCLI(scene, out: file), mentions: [file.path, "not a folder"])
+        // The depth folder is a file: refused before anything is rendered.
+        let out = root.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        try Data().write(to: out.appendingPathComponent("depth"))
+        expectOneLineError(try renderCLI(scene, out: out, ["--depth"]), mentions: [out.appendingPathComponent("depth").path])
+        expectOneLineError(try runCLI(["eval", scene.path, "--out", below.path] + tinySweep), mentions: [below.path])
+
+        // The scene's own images folder: rendering view 003 there would replace the input 003.png.
+        let images = scene.appendingPathComponent("images")
+        let inputs = try SceneFixtures.contents(images)
+        expectOneLineError(try renderCLI(scene, out: images, ["--views", "all"]),
+                           mentions: [images.path, "apart from the scene's images", "000.png"])
+        #expect(try SceneFixtures.contents(images) == inputs)
+
+        #expect(try Data(contentsOf: file) == Data("keep me".utf8))
+        #expect(SceneFixtures.files(root) == (before + ["out/depth"]).sorted())
+    }
+
+    /// A file-size limit makes write(2) fail part-way through a file, like a full disk (EFBIG instead of
+    /// ENOSPC; AtomicFile handles both the same way). The CLI ignores SIGXFSZ so this is an error, not a kill.
+    @Test func writeFailurePartWayLeavesNoPartialFile() throws {
+        let root = TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let scene = try SceneFixtures.write(in: root)
+        let out = root.appendingPathComponent("out")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // dash and bash count `ulimit -f` in 512- or 1024-byte blocks: 2 blocks is below any render's PNG.
+        p.arguments = ["-c", "ulimit -f 2 && exec \"$0\" \"$@\"", TestPaths.cli.path,
+                       "render", scene.path, "--out", out.path, "--views", "all"] + tinySweep
+        let err = Pipe()
+        p.standardError = err; p.standardOutput = FileHandle.nullDevice; p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit)
+        expectOneLineError(ProcessResult(status: p.terminationStatus, stdout: "", stderr: stderr),
+                           mentions: [out.appendingPathComponent("000.png").path, "write error", "file too large"])
+        // Nothing under a final name, no temporary files, no sidecar.
+        #expect(SceneFixtures.files(out).isEmpty, "\(SceneFixtures.files(out))")
+        // With room again, the same command completes.
+        let retry = try renderCLI(scene, out: out, ["--views", "all"])
+        #expect(retry.status == 0, "\(retry.stderr)")
+        #expect(try SceneFixtures.contents(out).count == 8)
+    }
+
+    @Test func staleTemporariesOfDeadWritersAreRemovedOthersKept() throws {
+        let dir = TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A process that has exited (and been reaped) stands for a killed writer.
+        let dead = Process()
+        dead.executableURL = URL(fileURLWithPath: "/bin/true")
+        try dead.run(); dead.waitUntilExit()
+        let deadPID = dead.processIdentifier
+        let names = [
+            ".000.png.tmp-\(deadPID)-0A1B2C3D",                 // dead writer: removed
+            ".write-test.tmp-\(deadPID)-ABCDEF12",               // a killed run's write probe: removed
+            ".001.png.tmp-\(getpid())-0A1B2C3D",                 // live writer (us): kept
+            ".002.png.tmp-\(deadPID)-SHORT",                     // not our pattern: kept
+            "003.png.tmp-\(deadPID)-0A1B2C3D",                   // not hidden: kept
+            "004.png",
+        ]
+        for n in names { try Data([1]).write(to: dir.appendingPathComponent(n)) }
+        let removed = AtomicFile.removeStaleTemporaries(in: dir)
+        #expect(removed == [names[0], names[1]])
+        #expect(SceneFixtures.files(dir) == Array(names[2...]).sorted())
+        // The names AtomicFile writes are recognised as ours.
+        #expect(AtomicFile.temporaryOwner(AtomicFile.temporaryName(for: "x.png")) == getpid())
+        #expect(AtomicFile.temporaryOwner("x.png") == nil)
+    }
+}
