@@ -54,3 +54,35 @@ struct ModelOptions: ParsableArguments {
 }
 
 extension ModelMethod.Output: ExpressibleByArgument {}
+
+/// `viewsynth bench model --config NAME [--kind gpnr|lfnr]`: add `BenchModelCommand.self` to
+/// `BenchCommand`'s subcommands to enable it.
+struct BenchModelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Rays/s (inference and training step), FLOPs per ray, GFLOP/s vs the sgemm peak, peak memory of a model.",
+        discussion: """
+        Measures, in one run: OpenBLAS sgemm at a large square and at the model's shapes (the peak), inference as \
+        the renderer runs it (one batch per worker), a training step (data-parallel micro-batches) and the model's \
+        GEMM FLOPs per ray; prints GFLOP/s as a fraction of the peak, by wall clock and per core-second of CPU time \
+        (the latter is robust when other programs share the cores). Inputs are procedural (no data set needed).
+        Example: viewsynth bench model --config small
+        """)
+
+    @OptionGroup var model: ModelOptions
+    @Option(help: "Model kind: gpnr or lfnr.") var kind: ModelKind = .gpnr
+    @Option(help: "Seconds per measurement.") var seconds: Double = 3
+    @Option(help: "Rays per training step (default: 512 at width ≤ 64, else 24).") var trainBatch: Int?
+    @Flag(help: "Print JSON instead of text.") var json = false
+
+    func validate() throws {
+        guard seconds > 0 else { throw ValidationError("--seconds must be positive, found \(seconds)") }
+        if let trainBatch, trainBatch < 1 { throw ValidationError("--train-batch must be at least 1, found \(trainBatch)") }
+    }
+
+    func run() throws {
+        try model.runBenchmark(kind: kind, seconds: seconds, trainBatch: trainBatch, json: json)
+    }
+}
+
+extension ModelKind: ExpressibleByArgument {}
