@@ -48,6 +48,15 @@ VS_DISPATCH void FN(vs_broadcast_rows_)(T *restrict y, const T *restrict row, lo
   }
 }
 
+/// y[r, :] = x[r, :] + row (e.g. residual + bias, before a GEMM with beta = 1).
+VS_DISPATCH void FN(vs_add_row_)(T *restrict y, const T *restrict x, const T *restrict row, long rows, long cols) {
+  for (long r = 0; r < rows; r++) {
+    T *yr = y + r * cols;
+    const T *xr = x + r * cols;
+    for (long c = 0; c < cols; c++) yr[c] = xr[c] + row[c];
+  }
+}
+
 VS_DISPATCH void FN(vs_colsum_accumulate_)(T *restrict db, const T *restrict dy, long rows, long cols) {
   for (long r = 0; r < rows; r++) {
     const T *dr = dy + r * cols;

@@ -26,6 +26,7 @@ public protocol EngineScalar: BinaryFloatingPoint, BitwiseCopyable, Sendable, Cu
     static func kAccumulate(_ y: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Self>, _ n: Int)
     static func kBiasAdd(_ y: UnsafeMutablePointer<Self>, _ bias: UnsafePointer<Self>, _ rows: Int, _ cols: Int)
     static func kBroadcastRows(_ y: UnsafeMutablePointer<Self>, _ row: UnsafePointer<Self>, _ rows: Int, _ cols: Int)
+    static func kAddRow(_ y: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Self>, _ row: UnsafePointer<Self>, _ rows: Int, _ cols: Int)
     static func kColsumAccumulate(_ db: UnsafeMutablePointer<Self>, _ dy: UnsafePointer<Self>, _ rows: Int, _ cols: Int)
     static func kLayerNormForward(_ out: UnsafeMutablePointer<Self>, _ mean: UnsafeMutablePointer<Self>,
                                   _ rstd: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Self>,
@@ -88,6 +89,7 @@ extension Float: EngineScalar {
     public static func kAdd(_ o: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) { vs_add_f32(o, a, b, n) }
     public static func kAccumulate(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int) { vs_accumulate_f32(y, x, n) }
     public static func kBiasAdd(_ y: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, _ r: Int, _ c: Int) { vs_bias_add_f32(y, b, r, c) }
+    public static func kAddRow(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ r: UnsafePointer<Float>, _ rows: Int, _ c: Int) { vs_add_row_f32(y, x, r, rows, c) }
     public static func kBroadcastRows(_ y: UnsafeMutablePointer<Float>, _ r: UnsafePointer<Float>, _ rows: Int, _ c: Int) { vs_broadcast_rows_f32(y, r, rows, c) }
     public static func kColsumAccumulate(_ db: UnsafeMutablePointer<Float>, _ dy: UnsafePointer<Float>, _ r: Int, _ c: Int) { vs_colsum_accumulate_f32(db, dy, r, c) }
     public static func kLayerNormForward(_ out: UnsafeMutablePointer<Float>, _ mean: UnsafeMutablePointer<Float>, _ rstd: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ rows: Int, _ cols: Int, _ eps: Float) {
@@ -153,6 +155,7 @@ extension Double: EngineScalar {
     public static func kAdd(_ o: UnsafeMutablePointer<Double>, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) { vs_add_f64(o, a, b, n) }
     public static func kAccumulate(_ y: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ n: Int) { vs_accumulate_f64(y, x, n) }
     public static func kBiasAdd(_ y: UnsafeMutablePointer<Double>, _ b: UnsafePointer<Double>, _ r: Int, _ c: Int) { vs_bias_add_f64(y, b, r, c) }
+    public static func kAddRow(_ y: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ r: UnsafePointer<Double>, _ rows: Int, _ c: Int) { vs_add_row_f64(y, x, r, rows, c) }
     public static func kBroadcastRows(_ y: UnsafeMutablePointer<Double>, _ r: UnsafePointer<Double>, _ rows: Int, _ c: Int) { vs_broadcast_rows_f64(y, r, rows, c) }
     public static func kColsumAccumulate(_ db: UnsafeMutablePointer<Double>, _ dy: UnsafePointer<Double>, _ r: Int, _ c: Int) { vs_colsum_accumulate_f64(db, dy, r, c) }
     public static func kLayerNormForward(_ out: UnsafeMutablePointer<Double>, _ mean: UnsafeMutablePointer<Double>, _ rstd: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ g: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ rows: Int, _ cols: Int, _ eps: Double) {

@@ -29,6 +29,7 @@ void vs_thread_set_in_region(int value);
   void vs_accumulate_##S(T *y, const T *x, long n);                                                         \
   void vs_bias_add_##S(T *y, const T *bias, long rows, long cols);                                          \
   void vs_broadcast_rows_##S(T *y, const T *row, long rows, long cols);                                      \
+  void vs_add_row_##S(T *y, const T *x, const T *row, long rows, long cols);                                 \
   void vs_colsum_accumulate_##S(T *db, const T *dy, long rows, long cols);                                  \
   void vs_layernorm_forward_##S(T *out, T *mean, T *rstd, const T *x, const T *gamma, const T *beta,        \
                                 long rows, long cols, T eps);                                               \

@@ -23,20 +23,31 @@ public struct Linear: Sendable {
         if let bias { p.value(bias).zero() }
     }
 
-    /// y = x·W + b (overwrites y). With a bias, y is first filled with b and the GEMM runs with beta = 1
-    /// (one write pass instead of OpenBLAS's zeroing pass plus a bias read-modify-write pass).
-    public func forward<T: EngineScalar>(_ x: Tensor<T>, _ y: Tensor<T>, _ p: ParameterStore<T>) {
+    /// y = x·W + b (+ residual) (overwrites y; y must not alias x or residual). y is first filled with
+    /// b (+ residual) and the GEMM runs with beta = 1: one pass over y instead of OpenBLAS's zeroing pass, a
+    /// bias pass and a residual pass.
+    public func forward<T: EngineScalar>(_ x: Tensor<T>, _ y: Tensor<T>, _ p: ParameterStore<T>,
+                                         residual: Tensor<T>? = nil) {
         let n = x.rows
         precondition(x.columns == inFeatures && y.columns == outFeatures && y.rows == n, "Linear.forward: shapes")
-        if let bias {
-            let yp = y.pointer, bp = p.value(bias).constPointer, cols = outFeatures
+        precondition(residual.map { $0.count == y.count } ?? true, "Linear.forward: residual shape")
+        let yp = y.pointer, cols = outFeatures
+        let bp = bias.map { p.value($0).constPointer }
+        if bp != nil || residual != nil {
+            let rp = residual?.constPointer
             Threading.parallelFor(n, minimumPerWorker: max(1, 32768 / max(1, cols))) { r in
-                T.kBroadcastRows(yp + r.lowerBound * cols, bp, r.count, cols)
+                let o = r.lowerBound * cols
+                switch (rp, bp) {
+                case let (rp?, bp?): T.kAddRow(yp + o, rp + o, bp, r.count, cols)
+                case let (rp?, nil): copyElements(yp + o, rp + o, r.count * cols)
+                case let (nil, bp?): T.kBroadcastRows(yp + o, bp, r.count, cols)
+                case (nil, nil): break
+                }
             }
         }
         Threading.gemm(transA: false, transB: false, m: n, n: outFeatures, k: inFeatures, alpha: 1,
                        a: x.constPointer, lda: inFeatures, b: p.value(weight).constPointer, ldb: outFeatures,
-                       beta: bias == nil ? 0 : 1, c: y.pointer, ldc: outFeatures)
+                       beta: (bp == nil && residual == nil) ? 0 : 1, c: yp, ldc: outFeatures)
     }
 
     /// Accumulates dW += xᵀ·dy, db += Σrows dy and, when `dx` is given, dx += dy·Wᵀ (or dx = dy·Wᵀ with
