@@ -10,7 +10,8 @@
 //          ├─ ViewSynthCore   image I/O, scene model + loaders, camera geometry, metrics
 //          │    ├─ CPNG, CTurboJPEG (system libraries)
 //          └─ ViewSynthEngine neural-network engine (tensors, ops with backward passes, AdamW, safetensors)
-//               └─ COpenBLAS (system library)
+//               ├─ COpenBLAS (system library)
+//               └─ CKernels  (C: hot non-GEMM kernels, target_clones dispatch)
 //
 // No target uses unsafeFlags: a library user can depend on any of them.
 import PackageDescription
@@ -38,7 +39,9 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
 
         .target(name: "ViewSynthCore", dependencies: ["CPNG", "CTurboJPEG"]),
-        .target(name: "ViewSynthEngine", dependencies: ["COpenBLAS"]),
+        // Hot non-GEMM kernels of the engine, runtime-dispatched with target_clones (no unsafeFlags).
+        .target(name: "CKernels", path: "Sources/CKernels"),
+        .target(name: "ViewSynthEngine", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "ViewSynthSynthetic", dependencies: ["ViewSynthCore"]),
         .target(
             name: "ViewSynth",

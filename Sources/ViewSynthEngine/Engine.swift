@@ -1,1 +1,0 @@
-// The neural-network engine (issue #5) lives here.

@@ -1,1 +1,0 @@
-// Tests for ViewSynthEngine land with its issue.

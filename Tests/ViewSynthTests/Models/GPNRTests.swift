@@ -1,0 +1,321 @@
+import Foundation
+import Testing
+@testable import ViewSynth
+import ViewSynthEngine
+
+struct GPNRTests {
+    @Test func configPresetsAndJSON() throws {
+        for n in ModelConfig.presetNames { try ModelConfig.preset(n)!.validate() }
+        #expect(ModelConfig.paper.width == 256 && ModelConfig.paper.samples == 127 && ModelConfig.paper.views == 10)
+        let url = URL(fileURLWithPath: "/tmp/x.json")
+        let c = try ModelConfig.decode(Data(#"{"base": "paper", "samples": 64, "lfnr": {"embeddingWidth": 7}}"#.utf8), path: url)
+        #expect(c.samples == 64 && c.width == 256 && c.lfnr.embeddingWidth == 7 && c.lfnr.parameterisation == "plucker")
+        #expect(throws: ViewSynthError.self) { try ModelConfig.decode(Data(#"{"widht": 3}"#.utf8), path: url) }
+        #expect(throws: ViewSynthError.self) { try ModelConfig.decode(Data(#"{"patchSize": 4}"#.utf8), path: url) }
+        #expect(throws: ViewSynthError.self) { try ModelConfig.decode(Data("[1]".utf8), path: url) }
+        // Round trip through the checkpoint JSON.
+        let back = try JSONDecoder().decode(ModelConfig.self, from: Data(ModelConfig.paper.json.utf8))
+        #expect(back == ModelConfig.paper)
+    }
+
+    /// Moving every camera (and the scene) by one rigid motion leaves the outputs unchanged.
+    @Test func rigidMotionInvariance() {
+        let model = EpipolarModel<Float>(config: .tiny, seed: 7)
+        let ws = model.makeWorkspace(batch: 40, training: false)
+        let (rays, _) = TinyScene.raysAndTargets(Float.self, step: 2)
+        let n = min(40, rays.count)
+        let batch = Array(rays[0..<n])
+        model.run(batch, [TinyScene.viewSet(Float.self, views: 3)], ws)
+        let rgb = Array(ws.rgb.buffer.prefix(3 * n)), coarse = Array(ws.coarse.buffer.prefix(3 * n))
+        let depth = Array(ws.depth.buffer.prefix(n))
+        model.run(batch, [TinyScene.viewSet(Float.self, views: 3, motion: TinyScene.motion)], ws)
+        var worst: Float = 0
+        for i in 0..<(3 * n) {
+            worst = max(worst, abs(ws.rgb[i] - rgb[i]), abs(ws.coarse[i] - coarse[i]))
+        }
+        #expect(worst <= 1e-5, "max colour change \(worst)")
+        // Depth is camera-z of the target: also invariant.
+        for i in 0..<n { #expect(abs(ws.depth[i] - depth[i]) <= 1e-5 * max(1, depth[i])) }
+        #expect(rgb.contains { $0 != rgb[0] }, "outputs should vary across rays")
+    }
+
+    /// With zero pooling scores the attention is uniform over valid samples and views, so the coarse
+    /// output equals the plain average of the bilinearly sampled reference colours (computed here with
+    /// ViewSynthCore's sampler and projection, independently of the model), and the depth output the
+    /// same average of the samples' depths.
+    @Test func coarseIsTheAttentionBlend() {
+        let model = EpipolarModel<Double>(config: .tiny, seed: 3)
+        let p = model.parameters
+        for h in [model.epipolarPool.score, model.viewPool.score] { p.value(h.weight).zero(); p.value(h.bias!).zero() }
+        let vs = TinyScene.viewSet(Double.self, views: 3)
+        let (rays, _) = TinyScene.raysAndTargets(Double.self, step: 3)
+        let ws = model.makeWorkspace(batch: rays.count, training: false)
+        model.run(rays, [vs], ws)
+        let P = model.config.samples
+        var checked = 0
+        for (b, r) in rays.enumerated() {
+            let ray = vs.target.ray(throughPixel: Vec2(r.x, r.y))
+            var total = SIMD3<Double>.zero, views = 0, interior = true, depthTotal = 0.0
+            for (n, cam) in vs.references.enumerated() {
+                var sum = SIMD3<Double>.zero, count = 0, depthSum = 0.0
+                for s in 0..<P {
+                    let z = ws.depths[b * P + s]
+                    let x = ray.point(at: z / dot(ray.direction, vs.target.forward))
+                    let (px, d) = cam.project(x)
+                    guard d > 1e-6, cam.intrinsics.contains(px) else { continue }
+                    if !cam.intrinsics.contains(px, margin: 0.5) { interior = false }
+                    let img = TinyScene.images[vs.referenceIDs[n]]
+                    let v = img.sampleBilinear(at: px).value
+                    sum += SIMD3(Double(v[0]), Double(v[1]), Double(v[2]))
+                    depthSum += z
+                    count += 1
+                }
+                if count > 0 { total += sum / Double(count); depthTotal += depthSum / Double(count); views += 1 }
+            }
+            guard interior, views > 0 else { continue }
+            let expected = total / Double(views)
+            for c in 0..<3 { #expect(abs(ws.coarse[3 * b + c] - expected[c]) < 1e-5) }
+            // Depth from attention: the same blend of the samples' target-camera depths.
+            #expect(abs(ws.depth[b] - depthTotal / Double(views)) < 1e-9)
+            checked += 1
+        }
+        #expect(checked >= 5)
+    }
+
+    /// Samples behind a reference camera or outside its image, and missing views, get zero attention.
+    @Test func maskedSamplesGetZeroAttention() {
+        var config = ModelConfig.tiny
+        config.views = 4
+        config.samples = 12
+        let model = EpipolarModel<Float>(config: config, seed: 11)
+        // Only 3 references for 4 view slots; one reference turned around (everything behind it).
+        var refs = [TinyScene.camera(0), TinyScene.camera(1), TinyScene.camera(3)]
+        let flip = Rigid3(rotation: Mat3(rows: [[-1, 0, 0], [0, 1, 0], [0, 0, -1]]), translation: .zero)
+        refs[1].worldFromCamera = refs[1].worldFromCamera * flip
+        let vs = try! ViewSet<Float>(target: TinyScene.camera(2), references: refs,
+                                     images: [TinyScene.images[0], TinyScene.images[1], TinyScene.images[3]],
+                                     near: 0.5, far: 30)
+        let (rays, _) = TinyScene.raysAndTargets(Float.self, step: 2)
+        let ws = model.makeWorkspace(batch: rays.count, training: false)
+        model.run(rays, [vs], ws)
+        let N = 4, P = 12
+        var maskedOutside = 0, validCount = 0
+        for b in 0..<rays.count {
+            #expect(ws.viewW[b * N + 1] == 0 && ws.viewW[b * N + 3] == 0)
+            for n in 0..<N {
+                for s in 0..<P {
+                    let valid = ws.tokMask.baseAddress![(b * P + s) * N + n] != 0
+                    if !valid {
+                        #expect(ws.epiW[(b * N + n) * P + s] == 0)
+                        if n == 0 || n == 2 { maskedOutside += 1 }
+                    } else { validCount += 1 }
+                }
+            }
+            let wsum = (0..<N).map { ws.viewW[b * N + $0] }.reduce(0, +)
+            #expect(abs(wsum - 1) < 1e-5)
+        }
+        #expect(maskedOutside > 0, "the far samples should leave the narrow reference images")
+        #expect(validCount > 0)
+    }
+
+    /// Full-model gradient check in Double on `tiny`: central differences of the loss on a sample of
+    /// parameters from every tensor.
+    @Test(arguments: [(ModelKind.gpnr, "plucker"), (.lfnr, "plucker"), (.lfnr, "lightslab")])
+    func gradientCheckTiny(kind: ModelKind, parameterisation: String) {
+        var config = ModelConfig.tiny
+        config.lfnr.parameterisation = parameterisation
+        for pre in [false, true] {
+            config.preNorm = pre
+            let model = EpipolarModel<Double>(config: config, seed: 5, kind: kind)
+            let vs = TinyScene.viewSet(Double.self, views: 3)
+            let (all, _) = TinyScene.raysAndTargets(Double.self, step: 3)
+            let rays = Array(all.prefix(6))
+            var rng = EngineRNG(seed: 99)
+            let targets = (0..<(rays.count * 3)).map { _ in EngineRandom.uniform(&rng) }
+            let ws = model.makeWorkspace(batch: rays.count, training: true)
+            func loss() -> Double {
+                model.run(rays, [vs], ws)
+                var l = 0.0
+                for i in 0..<targets.count {
+                    let a = ws.rgb[i] - targets[i], b = ws.coarse[i] - targets[i]
+                    l += a * a + b * b
+                }
+                return l / Double(targets.count)
+            }
+            model.parameters.zeroGradients()
+            model.run(rays, [vs], ws)
+            let reported = targets.withUnsafeBufferPointer { model.backward(targets: $0.baseAddress!, workspace: ws) }
+            #expect(abs(reported.total - loss()) < 1e-12)
+            let g = model.parameters.gradients, v = model.parameters.values
+            var worst = 0.0
+            var checked = 0
+            for e in model.layout.entries {
+                for j in Set([0, e.count / 2, e.count - 1, Int(rng.next() % UInt64(e.count))]) {
+                    let i = e.offset + j
+                    let old = v.pointer[i], h = 1e-6
+                    v.pointer[i] = old + h; let lp = loss()
+                    v.pointer[i] = old - h; let lm = loss()
+                    v.pointer[i] = old
+                    let numeric = (lp - lm) / (2 * h), analytic = g.pointer[i]
+                    // Relative error, with an absolute floor for true zeros (e.g. biases a softmax ignores).
+                    let err = abs(numeric - analytic) / max(1e-4, abs(numeric) + abs(analytic))
+                    if err > 1e-5 { Issue.record("\(kind) \(e.name)[\(j)] (preNorm \(pre)): analytic \(analytic), numeric \(numeric)") }
+                    worst = max(worst, err)
+                    checked += 1
+                }
+            }
+            #expect(checked > 100)
+            #expect(worst <= 1e-5)
+        }
+    }
+
+    @Test func checkpointRoundTrip() throws {
+        let model = EpipolarModel<Float>(config: .tiny, seed: 21)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gpnr-ckpt-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("w.safetensors")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try model.save(to: url, step: 12, provenance: "test")
+        let back = try EpipolarModel<Float>.load(from: url)
+        #expect(back.config == model.config)
+        #expect(Array(back.parameters.values.buffer) == Array(model.parameters.values.buffer))
+        let d = try ModelCheckpoint.describe(url)
+        #expect(d.kind == .gpnr && d.step == 12)
+        // LFNR files name their kind; asking for GPNR weights from one fails.
+        let lfnr = LFNRModel<Float>(config: .tiny, seed: 2, kind: .lfnr)
+        let lurl = dir.appendingPathComponent("l.safetensors")
+        try lfnr.save(to: lurl)
+        #expect(try LFNRModel<Float>.load(from: lurl).kind == .lfnr)
+        #expect(throws: ViewSynthError.self) { try ModelMethod(weights: lurl, kind: .gpnr) }
+        #expect(try ModelMethod(weights: lurl).name == "lfnr")
+        var other = ModelConfig.tiny
+        other.width = 16
+        #expect(throws: ViewSynthError.self) { try EpipolarModel<Float>(config: other, seed: 1).load(from: url) }
+    }
+}
+
+struct GPNRTrainingTests {
+    /// A `tiny` model overfits one small synthetic view: the loss falls at least 10×.
+    @Test(arguments: [ModelKind.gpnr, .lfnr])
+    func tinyOverfitsSyntheticScene(kind: ModelKind) {
+        var config = ModelConfig.tiny
+        config.width = 16; config.mlpWidth = 32
+        let model = EpipolarModel<Float>(config: config, seed: 1, kind: kind)
+        let vs = TinyScene.viewSet(Float.self, views: 3)
+        let (rays, targets) = TinyScene.raysAndTargets(Float.self, step: 2)
+        let ws = model.makeWorkspace(batch: rays.count, training: true)
+        let opt = AdamW<Float>(layout: model.layout, configuration: .init(
+            schedule: LearningRateSchedule(peak: 3e-3, warmupSteps: 20, totalSteps: 400, decay: .cosine, finalFraction: 0.1)))
+        var first = 0.0, last = 0.0
+        for step in 0..<400 {
+            model.parameters.zeroGradients()
+            model.run(rays, [vs], ws)
+            let l = targets.withUnsafeBufferPointer { model.backward(targets: $0.baseAddress!, workspace: ws) }
+            _ = opt.update(model.parameters)
+            if step == 0 { first = l.total }
+            last = l.total
+        }
+        #expect(last * 10 <= first, "\(kind) loss \(first) → \(last)")
+    }
+}
+
+struct GPNRRenderTests {
+    /// GPNR renders through the tiled renderer (same bytes with 1 or 2 threads and any chunk size) and
+    /// evaluates through `Evaluation.run` on a scene written to disk.
+    @Test(arguments: [ModelKind.gpnr, .lfnr])
+    func rendersAndEvaluatesThroughThePipeline(kind: ModelKind) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gpnr-eval-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let export = SceneExport(names: (0..<TinyScene.cameraCount).map { "v\($0).png" },
+                                 cameras: (0..<TinyScene.cameraCount).map { TinyScene.camera($0) },
+                                 images: .images(TinyScene.images), near: 2, far: 5, testIndices: [2])
+        try SceneWriter.write(export, format: .transforms, to: dir.appendingPathComponent("scene"))
+        let scene = try SceneLoader.load(dir.appendingPathComponent("scene"))
+        let method = ModelMethod(config: .tiny, seed: 4, kind: kind)
+        let refs = ReferenceImages(scene: scene)
+        let target = scene.views[scene.testIndices[0]].camera
+        let ctx = try method.prepare(target: target, excludingView: scene.testIndices[0], references: refs)
+        #expect(!ctx.referenceIDs.contains(scene.testIndices[0]))
+        let a = TiledRenderer.render(method: method, target: target, context: ctx,
+                                     options: RenderOptions(chunkRays: 50, threads: 1, wantDepth: true))
+        let b = TiledRenderer.render(method: method, target: target, context: ctx,
+                                     options: RenderOptions(chunkRays: 50, threads: 2, wantDepth: true))
+        #expect(a.rgb.pixels == b.rgb.pixels)
+        #expect(a.depth! == b.depth!)
+        // Another tiling batches rays differently: BLAS may round the last bit differently, nothing more.
+        let c = TiledRenderer.render(method: method, target: target, context: ctx,
+                                     options: RenderOptions(chunkRays: 77, threads: 2, wantDepth: true))
+        #expect(zip(a.rgb.pixels, c.rgb.pixels).allSatisfy { abs($0 - $1) <= 1e-5 })
+        #expect(a.depth!.allSatisfy { $0 >= Float(scene.near) - 1e-3 && $0 <= Float(scene.far) + 1e-3 })
+        let report = try Evaluation.run(method: method, scene: scene, references: refs,
+                                        options: RenderJobOptions(outDir: dir.appendingPathComponent("out"), quiet: true))
+        #expect(report.images.count == scene.testIndices.count)
+        #expect(report.meanPSNR.isFinite && report.method == kind.rawValue)
+    }
+}
+
+struct ModelTrainerTests {
+    /// The data-parallel trainer gives the gradient of the whole batch's loss (micro-batches on two
+    /// replicas, summed) and the same bytes whatever the thread count.
+    @Test func trainerMatchesFullBatchGradient() {
+        let model = EpipolarModel<Float>(config: .tiny, seed: 8)
+        let vs = TinyScene.viewSet(Float.self, views: 3)
+        let (all, targetsAll) = TinyScene.raysAndTargets(Float.self, step: 3)
+        let rays = Array(all.prefix(23)), targets = Array(targetsAll.prefix(69))
+        let ws = model.makeWorkspace(batch: rays.count, training: true)
+        model.parameters.zeroGradients()
+        model.run(rays, [vs], ws)
+        let full = targets.withUnsafeBufferPointer { model.backward(targets: $0.baseAddress!, workspace: ws) }
+        let reference = Array(model.parameters.gradients.buffer)
+        let trainer = ModelTrainer(model: model, optimizer: .init(schedule: LearningRateSchedule(peak: 1e-3)), microBatch: 5)
+        let l = trainer.computeGradients(rays: rays, targets: targets, viewSets: [vs])
+        #expect(abs(l.total - full.total) < 1e-5 * full.total)
+        let g = Array(model.parameters.gradients.buffer)
+        let scale = reference.map { abs($0) }.max()!
+        #expect(zip(g, reference).allSatisfy { abs($0 - $1) <= 1e-4 * scale })
+        // Bytes do not depend on the worker count.
+        let before = Threading.workerCount
+        defer { Threading.configure(workers: before) }
+        Threading.configure(workers: 1)
+        _ = trainer.computeGradients(rays: rays, targets: targets, viewSets: [vs])
+        let g1 = Array(model.parameters.gradients.buffer)
+        Threading.configure(workers: 2)
+        _ = trainer.computeGradients(rays: rays, targets: targets, viewSets: [vs])
+        #expect(g1 == Array(model.parameters.gradients.buffer))
+        #expect(g1 == g)
+    }
+
+    @Test func fastSinCosMatchesLibm() {
+        var worst = 0.0
+        var x = -2000.0
+        while x < 2000 {
+            let (s, c) = sinCos(x)
+            worst = max(worst, abs(s - sin(x)), abs(c - cos(x)))
+            x += 0.0137
+        }
+        #expect(worst < 1e-12)
+        #expect(sinCos(0) == (0, 1))
+    }
+}
+
+struct LFNRTests {
+    /// LFNR's per-view embeddings: changing the embedding of a view that is not a reference changes
+    /// nothing; changing that of a reference changes the colours.
+    @Test func viewEmbeddingsSelectByReferenceView() {
+        let model = LFNRModel<Float>(config: .tiny, seed: 9, kind: .lfnr)
+        let vs = TinyScene.viewSet(Float.self, views: 3)   // references: scene views 0, 1, 3
+        let (all, _) = TinyScene.raysAndTargets(Float.self, step: 4)
+        let ws = model.makeWorkspace(batch: all.count, training: false)
+        model.run(all, [vs], ws)
+        let base = Array(ws.rgb.buffer.prefix(3 * all.count))
+        let emb = model.parameters.value(model.embedding!)
+        let E = model.columns.E
+        for c in 0..<E { emb[5 * E + c] += 1 }   // view 5: not a reference
+        model.run(all, [vs], ws)
+        #expect(Array(ws.rgb.buffer.prefix(3 * all.count)) == base)
+        for c in 0..<E { emb[3 * E + c] += 1 }   // view 3: a reference
+        model.run(all, [vs], ws)
+        #expect(Array(ws.rgb.buffer.prefix(3 * all.count)) != base)
+        #expect(model.crossView.isEmpty && model.query1 == nil)
+    }
+}
