@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Print performance figures (rays/s, peak memory) of a method or component.",
-        subcommands: [BenchSweepCommand.self, BenchSynthCommand.self])
+        subcommands: [BenchSweepCommand.self, BenchSynthCommand.self, BenchModelCommand.self, BenchEngineCommand.self])
 }
 
 /// The scene a benchmark uses when none is given: the dev scene dtu_scan37 beside the package, else the first
@@ -158,5 +158,17 @@ struct BenchSynthCommand: ParsableCommand {
 
     func run() throws {
         print(SyntheticBenchmark.report(samplesPerPixel: spp, views: views))
+    }
+}
+
+struct BenchEngineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine",
+        abstract: "Raw sgemm GFLOP/s at our shapes, and a transformer layer's forward and forward+backward GFLOP/s as a fraction of it.",
+        discussion: "Prints the OpenBLAS core that ran. Example: viewsynth bench engine --json")
+    @Flag(help: "Print JSON instead of text.") var json = false
+    func run() throws {
+        let report = EngineBenchmark.run()
+        print(json ? report.json : report.text)
     }
 }

@@ -17,7 +17,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let scene = try sceneOptions.load()
-        let method = rendering.makeMethod()
+        let method = try rendering.makeMethod()
         let options = rendering.jobOptions(scene: scene, wantDepth: false)
         let report = try Evaluation.run(method: method, scene: scene, references: ReferenceImages(scene: scene),
                                         options: options, log: printErr)

@@ -44,7 +44,7 @@ struct RenderCommand: ParsableCommand {
             }
             targets = try CameraPath.nerfstudio(URL(fileURLWithPath: views))
         }
-        let method = rendering.makeMethod()
+        let method = try rendering.makeMethod()
         let options = rendering.jobOptions(scene: scene, wantDepth: depth)
         let refs = ReferenceImages(scene: scene)
         let records = try RenderJob.run(method: method, targets: targets, references: refs, options: options, log: printErr)

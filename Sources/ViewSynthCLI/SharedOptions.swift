@@ -41,8 +41,10 @@ extension SceneFormat: ExpressibleByArgument {}
 
 /// Rendering knobs shared by `render` and `eval`.
 struct RenderingOptions: ParsableArguments {
-    @Option(help: "Rendering method: sweep (classical plane sweep, no learning).")
+    @Option(help: "Rendering method: sweep (classical plane sweep, no learning), gpnr (generalisable patch-based transformer), lfnr (light-field transformer, per scene).")
     var method: MethodName = .sweep
+
+    @OptionGroup var model: ModelOptions
 
     @Option(help: ArgumentHelp("Output folder (default: Renders/<scene>/<method>).", valueName: "dir"))
     var out: String?
@@ -76,8 +78,10 @@ struct RenderingOptions: ParsableArguments {
         return URL(fileURLWithPath: "Renders").appendingPathComponent(scene.name).appendingPathComponent(method.rawValue)
     }
 
-    func makeMethod() -> any RenderMethod {
+    func makeMethod() throws -> any RenderMethod {
         switch method {
+        case .gpnr: return try model.makeMethod(kind: .gpnr)
+        case .lfnr: return try model.makeMethod(kind: .lfnr)
         case .sweep:
             var c = PlaneSweepConfig()
             c.planes = planes; c.views = views; c.window = window
@@ -93,7 +97,7 @@ struct RenderingOptions: ParsableArguments {
 }
 
 enum MethodName: String, ExpressibleByArgument, CaseIterable {
-    case sweep
+    case sweep, gpnr, lfnr
 }
 
 func printErr(_ s: String) {

@@ -31,4 +31,13 @@ for sig in [SIGINT, SIGTERM] {
         raise(s)
     }
 }
-ViewSynthCommand.main()
+// OpenBLAS picks its kernels when it loads, before main; on CPUs its 0.3.21 does not recognise it falls
+// back to slow ones. Re-execute once with OPENBLAS_CORETYPE set (see BLASSetup), unless the user set a core
+// type, set VIEWSYNTH_NO_BLAS_REEXEC=1, or passed --no-blas-reexec (accepted anywhere on the command line).
+var arguments = CommandLine.arguments
+if let i = arguments.firstIndex(of: "--no-blas-reexec") {
+    arguments.remove(at: i)
+} else {
+    BLASSetup.reexecIfNeeded(arguments: arguments)
+}
+ViewSynthCommand.main(Array(arguments.dropFirst()))
