@@ -168,6 +168,7 @@ struct BenchEngineCommand: ParsableCommand {
         discussion: "Prints the OpenBLAS core that ran. Example: viewsynth bench engine --json")
     @Flag(help: "Print JSON instead of text.") var json = false
     func run() throws {
+        if !json { print(BLASSetup.diagnostics) }
         let report = EngineBenchmark.run()
         print(json ? report.json : report.text)
     }
