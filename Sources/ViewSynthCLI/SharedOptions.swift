@@ -61,16 +61,32 @@ struct RenderingOptions: ParsableArguments {
     @Flag(help: "Re-render views even when an identical result exists.")
     var force = false
 
-    @Option(help: "sweep: depth planes.") var planes: Int = PlaneSweepConfig().planes
-    @Option(help: "sweep: reference views per target.") var views: Int = PlaneSweepConfig().views
-    @Option(help: "sweep: cost aggregation window (odd).") var window: Int = PlaneSweepConfig().window
+    @Option(help: "sweep: depth planes (default \(PlaneSweepConfig().planes)).") var planes: Int?
+    @Option(help: "sweep: reference views per target (default \(PlaneSweepConfig().views)).") var views: Int?
+    @Option(help: "sweep: cost aggregation window, odd (default \(PlaneSweepConfig().window)).") var window: Int?
+    @Option(help: ArgumentHelp("sweep: JSON object overriding any PlaneSweepConfig field, e.g. '{\"cost\":\"variance\"}'.",
+                               valueName: "json"))
+    var sweepConfig: String?
+
+    /// The sweep settings: defaults, then --sweep-config, then --planes/--views/--window.
+    func sweepSettings() throws -> PlaneSweepConfig {
+        var c = PlaneSweepConfig()
+        if let json = sweepConfig {
+            do { c = try JSONDecoder().decode(PlaneSweepConfig.self, from: Data(json.utf8)) } catch {
+                throw ValidationError("--sweep-config: expected a JSON object of PlaneSweepConfig fields, found \(json) (\(error))")
+            }
+        }
+        if let planes { c.planes = planes }
+        if let views { c.views = views }
+        if let window { c.window = window }
+        if let problem = c.problem { throw ValidationError("sweep settings: \(problem)") }
+        return c
+    }
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, found \(threads)") }
         guard chunk >= 16 else { throw ValidationError("--chunk must be at least 16 rays, found \(chunk)") }
-        guard planes >= 2 else { throw ValidationError("--planes must be at least 2, found \(planes)") }
-        guard views >= 1 else { throw ValidationError("--views must be at least 1, found \(views)") }
-        guard window >= 1, window % 2 == 1 else { throw ValidationError("--window must be odd and positive, found \(window)") }
+        _ = try sweepSettings()
     }
 
     func outDir(scene: Scene) -> URL {
@@ -81,9 +97,7 @@ struct RenderingOptions: ParsableArguments {
     func makeMethod() -> any RenderMethod {
         switch method {
         case .sweep:
-            var c = PlaneSweepConfig()
-            c.planes = planes; c.views = views; c.window = window
-            return PlaneSweep(config: c)
+            return PlaneSweep(config: (try? sweepSettings()) ?? PlaneSweepConfig())
         }
     }
 

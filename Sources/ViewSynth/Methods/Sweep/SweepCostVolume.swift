@@ -1,0 +1,266 @@
+// The sweep's cost volume for one tile: for each of the D planes, sample the K reference views at every
+// region pixel (tile + margin m = window/2 on each side), score photo-consistency per pixel and aggregate it
+// over the window, writing costs[plane][inner pixel].
+//
+// Tile independence: every region value is computed from the absolute target pixel alone, and every window
+// sum is a direct sum in a fixed order (no running sums), so a pixel's cost is the same bytes whatever tile
+// it falls in.
+//
+// Shapes: R = rw × rh region pixels, n = tile pixels, K views, D planes.
+
+import ViewSynthCore
+
+extension PlaneSweep {
+    public final class Scratch {
+        var rayA: [Float]      // [K][R][3]: K_ref · R_refFromTarget · K_target⁻¹ · (u, v, 1)
+        var samp: [Float]      // [K][R][3] reference colours at the current plane
+        var valid: [Float]     // [K][R] 1 when the projection is in front of and inside the view
+        var mean: [Float]      // [R][3]
+        var count: [Float]     // [R]
+        var pixCost: [Float]   // [R] per-pixel cost before aggregation
+        var greyMean: [Float], greyMean2: [Float]   // [R]
+        var regA: [Float], regB: [Float], regC: [Float]   // [R]
+        var boxTmp: [Float]    // [rh × tile width]
+        var inA: [Float], inB: [Float], inC: [Float], inM: [Float], inM2: [Float]   // [n]
+        var nccSum: [Float], nccCount: [Float]      // [n]
+        var costs: [Float]     // [D][n]
+        var errs: [Float]      // [K] per-pixel temporary
+        var blendColors: [SIMD3<Float>]   // [K]
+        var blendWeights: [Double]        // [K]
+        var capacity: (region: Int, inner: Int, box: Int)
+        let k: Int, d: Int
+
+        /// Grows the buffers when a tile needs more than makeScratch anticipated (never in normal use).
+        func reserve(region r: Int, inner n: Int, box b: Int) {
+            guard r > capacity.region || n > capacity.inner || b > capacity.box else { return }
+            let side = Int(Double(max(r, b)).squareRoot()) + 1
+            let fresh = Scratch(maxRegion: max(r, capacity.region), maxInner: max(n, capacity.inner),
+                                maxRows: max(side, Int(Double(capacity.box).squareRoot())), views: k, planes: d)
+            rayA = fresh.rayA; samp = fresh.samp; valid = fresh.valid; mean = fresh.mean; count = fresh.count
+            pixCost = fresh.pixCost; greyMean = fresh.greyMean; greyMean2 = fresh.greyMean2
+            regA = fresh.regA; regB = fresh.regB; regC = fresh.regC; boxTmp = fresh.boxTmp
+            inA = fresh.inA; inB = fresh.inB; inC = fresh.inC; inM = fresh.inM; inM2 = fresh.inM2
+            nccSum = fresh.nccSum; nccCount = fresh.nccCount; costs = fresh.costs; capacity = fresh.capacity
+        }
+
+        init(maxRegion r: Int, maxInner n: Int, maxRows: Int, views k: Int, planes d: Int) {
+            capacity = (r, n, maxRows * maxRows)
+            rayA = .init(repeating: 0, count: k * r * 3); samp = rayA
+            valid = .init(repeating: 0, count: k * r)
+            mean = .init(repeating: 0, count: r * 3)
+            count = .init(repeating: 0, count: r); pixCost = count; greyMean = count; greyMean2 = count
+            regA = count; regB = count; regC = count
+            boxTmp = .init(repeating: 0, count: maxRows * maxRows)
+            inA = .init(repeating: 0, count: n); inB = inA; inC = inA; inM = inA; inM2 = inA
+            nccSum = inA; nccCount = inA
+            costs = .init(repeating: 0, count: d * n)
+            errs = .init(repeating: 0, count: max(k, 1))
+            blendColors = .init(repeating: .zero, count: max(k, 1))
+            blendWeights = .init(repeating: 0, count: max(k, 1))
+            self.k = k; self.d = d
+        }
+    }
+
+    public func makeScratch(maxPixels: Int) -> Scratch {
+        // Tiles are at most `side` wide and tall (TiledRenderer makes square-ish tiles; a strip would be
+        // narrower in one direction, so bound both sides by maxPixels itself when small).
+        let side = min(maxPixels, Int(Double(maxPixels).squareRoot()) + 2)
+        let m = config.window / 2
+        let rows = max(side, 1) + 2 * m
+        return Scratch(maxRegion: rows * rows, maxInner: maxPixels, maxRows: rows,
+                       views: config.views, planes: config.planes)
+    }
+
+    /// Fills scratch.costs[plane][inner] for every plane.
+    func computeCosts(tile: PixelTile, target: Camera, context: ViewContext, scratch s: Scratch) {
+        let m = config.window / 2
+        let rw = tile.width + 2 * m, rh = tile.height + 2 * m, region = rw * rh
+        let n = tile.pixelCount, k = context.refs.count
+        let ti = target.intrinsics
+        s.reserve(region: region, inner: n, box: rh * tile.width)
+        // Per reference, the homogeneous direction of each region pixel's ray in reference pixels.
+        for v in 0..<k {
+            let ref = context.refs[v]
+            let ri = ref.camera.intrinsics
+            let rot = ref.refFromTarget.rotation
+            for y in 0..<rh {
+                for x in 0..<rw {
+                    let u = Double(tile.x0 - m + x) + 0.5, w = Double(tile.y0 - m + y) + 0.5
+                    let c = rot * Vec3((u - ti.cx) / ti.fx, (w - ti.cy) / ti.fy, 1)
+                    let o = ((v * region) + y * rw + x) * 3
+                    s.rayA[o] = Float(ri.fx * c.x + ri.cx * c.z)
+                    s.rayA[o + 1] = Float(ri.fy * c.y + ri.cy * c.z)
+                    s.rayA[o + 2] = Float(c.z)
+                }
+            }
+        }
+        for plane in 0..<context.inverseDepths.count {
+            sampleViews(plane: plane, region: region, context: context, scratch: s)
+            pixelCosts(region: region, views: k, scratch: s)
+            s.pixCost.withUnsafeBufferPointer { src in
+                s.costs.withUnsafeMutableBufferPointer { dst in
+                    boxMean(src.baseAddress!, rw: rw, rh: rh, m: m, tw: tile.width, th: tile.height,
+                            tmp: &s.boxTmp, dst: dst.baseAddress! + plane * n)
+                }
+            }
+            if config.cost != .variance {
+                nccCosts(tile: tile, region: region, views: k, scratch: s)
+                let w: Float = config.cost == .ncc ? 1 : Float(config.nccWeight)
+                let keepVariance: Float = config.cost == .ncc ? 0 : 1
+                for p in 0..<n {
+                    let cnt = s.nccCount[p]
+                    let ncc = cnt >= 2 ? s.nccSum[p] / cnt : 0
+                    s.costs[plane * n + p] = keepVariance * s.costs[plane * n + p] + w * (1 - ncc)
+                }
+            }
+        }
+    }
+
+    /// Projects every region pixel's point on `plane` into each view and samples its colour.
+    func sampleViews(plane: Int, region: Int, context: ViewContext, scratch s: Scratch) {
+        let zf = Float(1 / context.inverseDepths[plane])
+        for v in context.refs.indices {
+            let ref = context.refs[v]
+            let t = ref.refFromTarget.translation
+            let ri = ref.camera.intrinsics
+            let bx = Float(ri.fx * t.x + ri.cx * t.z), by = Float(ri.fy * t.y + ri.cy * t.z), bz = Float(t.z)
+            let img = context.costImages[v]
+            let wmax = Float(img.width), hmax = Float(img.height)
+            let base = v * region
+            img.pixels.withUnsafeBufferPointer { pbuf in
+                let p = pbuf.baseAddress!
+                s.rayA.withUnsafeBufferPointer { ray in
+                    s.samp.withUnsafeMutableBufferPointer { out in
+                        s.valid.withUnsafeMutableBufferPointer { ok in
+                            for i in 0..<region {
+                                let a = (base + i) * 3
+                                let hz = zf * ray[a + 2] + bz
+                                let px = (zf * ray[a] + bx) / hz, py = (zf * ray[a + 1] + by) / hz
+                                if hz > 1e-6, px >= 0, py >= 0, px <= wmax, py <= hmax {
+                                    let c = sweepSample(p, stride: img.stride, u: px, v: py)
+                                    out[a] = c.0; out[a + 1] = c.1; out[a + 2] = c.2
+                                    ok[base + i] = 1
+                                } else {
+                                    out[a] = 0; out[a + 1] = 0; out[a + 2] = 0
+                                    ok[base + i] = 0
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Per region pixel: consensus colour, grey mean, and the colour-variance cost (1 when < 2 views see it).
+    func pixelCosts(region: Int, views k: Int, scratch s: Scratch) {
+        let robust = config.robustViews > 0 && config.robustViews < k ? config.robustViews : 0
+        for i in 0..<region {
+            var sr: Float = 0, sg: Float = 0, sb: Float = 0, sq: Float = 0, cnt: Float = 0
+            for v in 0..<k where s.valid[v * region + i] > 0 {
+                let a = (v * region + i) * 3
+                let r = s.samp[a], g = s.samp[a + 1], b = s.samp[a + 2]
+                sr += r; sg += g; sb += b; sq += r * r + g * g + b * b; cnt += 1
+            }
+            s.count[i] = cnt
+            guard cnt >= 2 else {
+                s.pixCost[i] = 1
+                let g = cnt > 0 ? (sr + sg + sb) / (3 * cnt) : 0
+                s.mean[3 * i] = sr; s.mean[3 * i + 1] = sg; s.mean[3 * i + 2] = sb
+                s.greyMean[i] = g; s.greyMean2[i] = g * g
+                continue
+            }
+            let mr = sr / cnt, mg = sg / cnt, mb = sb / cnt
+            s.mean[3 * i] = mr; s.mean[3 * i + 1] = mg; s.mean[3 * i + 2] = mb
+            let g = (mr + mg + mb) / 3
+            s.greyMean[i] = g; s.greyMean2[i] = g * g
+            if robust == 0 {
+                s.pixCost[i] = max(0, sq / cnt - (mr * mr + mg * mg + mb * mb)) / 3
+            } else {
+                // Mean squared deviation over the `robust` views closest to the consensus (insertion sort).
+                var e = 0
+                for v in 0..<k where s.valid[v * region + i] > 0 {
+                    let a = (v * region + i) * 3
+                    let dr = s.samp[a] - mr, dg = s.samp[a + 1] - mg, db = s.samp[a + 2] - mb
+                    var x = (dr * dr + dg * dg + db * db) / 3
+                    var j = 0
+                    while j < e { if x < s.errs[j] { swap(&x, &s.errs[j]) }; j += 1 }
+                    s.errs[e] = x; e += 1
+                }
+                let keep = min(robust, e)
+                var acc: Float = 0
+                for j in 0..<keep { acc += s.errs[j] }
+                s.pixCost[i] = acc / Float(keep)
+            }
+        }
+    }
+
+    /// nccSum/nccCount[inner]: sum and count over views (valid at the pixel) of the windowed NCC between the
+    /// view's grey patch and the consensus grey patch, regularised by ε = nccTextureSigma².
+    func nccCosts(tile: PixelTile, region: Int, views k: Int, scratch s: Scratch) {
+        let m = config.window / 2
+        let rw = tile.width + 2 * m, rh = tile.height + 2 * m, n = tile.pixelCount
+        let eps = Float(config.nccTextureSigma * config.nccTextureSigma)
+        box(s.greyMean, rw: rw, rh: rh, m: m, tile: tile, tmp: &s.boxTmp, dst: &s.inM)
+        box(s.greyMean2, rw: rw, rh: rh, m: m, tile: tile, tmp: &s.boxTmp, dst: &s.inM2)
+        for p in 0..<n { s.nccSum[p] = 0; s.nccCount[p] = 0 }
+        for v in 0..<k {
+            for i in 0..<region {
+                let gm = s.greyMean[i]
+                var g = gm
+                if s.valid[v * region + i] > 0 {
+                    let a = (v * region + i) * 3
+                    g = (s.samp[a] + s.samp[a + 1] + s.samp[a + 2]) / 3
+                }
+                s.regA[i] = g; s.regB[i] = g * g; s.regC[i] = g * gm
+            }
+            box(s.regA, rw: rw, rh: rh, m: m, tile: tile, tmp: &s.boxTmp, dst: &s.inA)
+            box(s.regB, rw: rw, rh: rh, m: m, tile: tile, tmp: &s.boxTmp, dst: &s.inB)
+            box(s.regC, rw: rw, rh: rh, m: m, tile: tile, tmp: &s.boxTmp, dst: &s.inC)
+            for y in 0..<tile.height {
+                for x in 0..<tile.width {
+                    let p = y * tile.width + x
+                    guard s.valid[v * region + (y + m) * rw + x + m] > 0 else { continue }
+                    let a = s.inA[p], mm = s.inM[p]
+                    let varV = max(0, s.inB[p] - a * a), varM = max(0, s.inM2[p] - mm * mm)
+                    let cov = s.inC[p] - a * mm
+                    s.nccSum[p] += cov / ((varV + eps) * (varM + eps)).squareRoot()
+                    s.nccCount[p] += 1
+                }
+            }
+        }
+    }
+
+    func box(_ src: [Float], rw: Int, rh: Int, m: Int, tile: PixelTile, tmp: inout [Float], dst: inout [Float]) {
+        src.withUnsafeBufferPointer { a in
+            dst.withUnsafeMutableBufferPointer { d in
+                boxMean(a.baseAddress!, rw: rw, rh: rh, m: m, tw: tile.width, th: tile.height, tmp: &tmp, dst: d.baseAddress!)
+            }
+        }
+    }
+}
+
+/// Mean over the (2m+1)² window of a region array (rw × rh) for each inner pixel (tw × th, offset m):
+/// rows then columns, each a direct sum in a fixed order (tile-independent bytes).
+func boxMean(_ src: UnsafePointer<Float>, rw: Int, rh: Int, m: Int, tw: Int, th: Int,
+             tmp: inout [Float], dst: UnsafeMutablePointer<Float>) {
+    let win = 2 * m + 1
+    tmp.withUnsafeMutableBufferPointer { t in
+        for y in 0..<rh {
+            let row = src + y * rw
+            for x in 0..<tw {
+                var acc: Float = 0
+                for dx in 0..<win { acc += row[x + dx] }
+                t[y * tw + x] = acc
+            }
+        }
+        let inv = 1 / Float(win * win)
+        for y in 0..<th {
+            for x in 0..<tw {
+                var acc: Float = 0
+                for dy in 0..<win { acc += t[(y + dy) * tw + x] }
+                dst[y * tw + x] = acc * inv
+            }
+        }
+    }
+}
