@@ -62,13 +62,14 @@ struct RenderingOptions: ParsableArguments {
     var force = false
 
     @Option(help: "sweep: depth planes (default \(PlaneSweepConfig().planes)).") var planes: Int?
-    @Option(help: "sweep: reference views per target (default \(PlaneSweepConfig().views)).") var views: Int?
+    @Option(name: .customLong("ref-views"), help: "sweep: reference views per target (default \(PlaneSweepConfig().views)).")
+    var refViews: Int?
     @Option(help: "sweep: cost aggregation window, odd (default \(PlaneSweepConfig().window)).") var window: Int?
     @Option(help: ArgumentHelp("sweep: JSON object overriding any PlaneSweepConfig field, e.g. '{\"cost\":\"variance\"}'.",
                                valueName: "json"))
     var sweepConfig: String?
 
-    /// The sweep settings: defaults, then --sweep-config, then --planes/--views/--window.
+    /// The sweep settings: defaults, then --sweep-config, then --planes/--ref-views/--window.
     func sweepSettings() throws -> PlaneSweepConfig {
         var c = PlaneSweepConfig()
         if let json = sweepConfig {
@@ -77,7 +78,7 @@ struct RenderingOptions: ParsableArguments {
             }
         }
         if let planes { c.planes = planes }
-        if let views { c.views = views }
+        if let refViews { c.views = refViews }
         if let window { c.window = window }
         if let problem = c.problem { throw ValidationError("sweep settings: \(problem)") }
         return c

@@ -11,53 +11,55 @@
 import ViewSynthCore
 
 extension PlaneSweep {
+    /// Per-worker buffers, allocated once (raw pointers: no bounds or exclusivity checks in the hot loops).
     public final class Scratch {
-        var rayA: [Float]      // [K][R][3]: K_ref · R_refFromTarget · K_target⁻¹ · (u, v, 1)
-        var samp: [Float]      // [K][R][3] reference colours at the current plane
-        var valid: [Float]     // [K][R] 1 when the projection is in front of and inside the view
-        var mean: [Float]      // [R][3]
-        var count: [Float]     // [R]
-        var pixCost: [Float]   // [R] per-pixel cost before aggregation
-        var greyMean: [Float], greyMean2: [Float]   // [R]
-        var regA: [Float], regB: [Float], regC: [Float]   // [R]
-        var boxTmp: [Float]    // [rh × tile width]
-        var inA: [Float], inB: [Float], inC: [Float], inM: [Float], inM2: [Float]   // [n]
-        var nccSum: [Float], nccCount: [Float]      // [n]
-        var costs: [Float]     // [D][n]
-        var errs: [Float]      // [K] per-pixel temporary
+        private(set) var capacity: (region: Int, inner: Int, box: Int) = (0, 0, 0)
+        let k: Int, d: Int
+        var rayA = Buf()       // [K][R][3]: K_ref · R_refFromTarget · K_target⁻¹ · (u, v, 1)
+        var samp = Buf()       // [K][R][3] reference colours at the current plane
+        var valid = Buf()      // [K][R] 1 when the projection is in front of and inside the view
+        var mean = Buf()       // [R][3]
+        var count = Buf()      // [R]
+        var pixCost = Buf()    // [R] per-pixel cost before aggregation
+        var greyMean = Buf(), greyMean2 = Buf()      // [R]
+        var regA = Buf(), regB = Buf(), regC = Buf() // [R]
+        var boxTmp = Buf()     // [rh × tile width]
+        var inA = Buf(), inB = Buf(), inC = Buf(), inM = Buf(), inM2 = Buf()   // [n]
+        var nccSum = Buf(), nccCount = Buf()         // [n]
+        var costs = Buf()      // [D][n]
+        var errs = Buf()       // [K] per-pixel temporary
         var blendColors: [SIMD3<Float>]   // [K]
         var blendWeights: [Double]        // [K]
-        var capacity: (region: Int, inner: Int, box: Int)
-        let k: Int, d: Int
 
-        /// Grows the buffers when a tile needs more than makeScratch anticipated (never in normal use).
-        func reserve(region r: Int, inner n: Int, box b: Int) {
-            guard r > capacity.region || n > capacity.inner || b > capacity.box else { return }
-            let side = Int(Double(max(r, b)).squareRoot()) + 1
-            let fresh = Scratch(maxRegion: max(r, capacity.region), maxInner: max(n, capacity.inner),
-                                maxRows: max(side, Int(Double(capacity.box).squareRoot())), views: k, planes: d)
-            rayA = fresh.rayA; samp = fresh.samp; valid = fresh.valid; mean = fresh.mean; count = fresh.count
-            pixCost = fresh.pixCost; greyMean = fresh.greyMean; greyMean2 = fresh.greyMean2
-            regA = fresh.regA; regB = fresh.regB; regC = fresh.regC; boxTmp = fresh.boxTmp
-            inA = fresh.inA; inB = fresh.inB; inC = fresh.inC; inM = fresh.inM; inM2 = fresh.inM2
-            nccSum = fresh.nccSum; nccCount = fresh.nccCount; costs = fresh.costs; capacity = fresh.capacity
-        }
-
-        init(maxRegion r: Int, maxInner n: Int, maxRows: Int, views k: Int, planes d: Int) {
-            capacity = (r, n, maxRows * maxRows)
-            rayA = .init(repeating: 0, count: k * r * 3); samp = rayA
-            valid = .init(repeating: 0, count: k * r)
-            mean = .init(repeating: 0, count: r * 3)
-            count = .init(repeating: 0, count: r); pixCost = count; greyMean = count; greyMean2 = count
-            regA = count; regB = count; regC = count
-            boxTmp = .init(repeating: 0, count: maxRows * maxRows)
-            inA = .init(repeating: 0, count: n); inB = inA; inC = inA; inM = inA; inM2 = inA
-            nccSum = inA; nccCount = inA
-            costs = .init(repeating: 0, count: d * n)
-            errs = .init(repeating: 0, count: max(k, 1))
+        init(maxRegion r: Int, maxInner n: Int, maxBox b: Int, views k: Int, planes d: Int) {
+            self.k = k; self.d = d
             blendColors = .init(repeating: .zero, count: max(k, 1))
             blendWeights = .init(repeating: 0, count: max(k, 1))
-            self.k = k; self.d = d
+            errs = Buf(max(k, 1))
+            reserve(region: r, inner: n, box: b)
+        }
+
+        /// (Re)allocates the buffers when a tile needs more than they hold.
+        func reserve(region r: Int, inner n: Int, box b: Int) {
+            if r > capacity.region {
+                for buf in [rayA, samp, valid, mean, count, pixCost, greyMean, greyMean2, regA, regB, regC] { buf.free() }
+                rayA = Buf(k * r * 3); samp = Buf(k * r * 3); valid = Buf(k * r); mean = Buf(r * 3)
+                count = Buf(r); pixCost = Buf(r); greyMean = Buf(r); greyMean2 = Buf(r)
+                regA = Buf(r); regB = Buf(r); regC = Buf(r)
+                capacity.region = r
+            }
+            if n > capacity.inner {
+                for buf in [inA, inB, inC, inM, inM2, nccSum, nccCount, costs] { buf.free() }
+                inA = Buf(n); inB = Buf(n); inC = Buf(n); inM = Buf(n); inM2 = Buf(n)
+                nccSum = Buf(n); nccCount = Buf(n); costs = Buf(d * n)
+                capacity.inner = n
+            }
+            if b > capacity.box { boxTmp.free(); boxTmp = Buf(b); capacity.box = b }
+        }
+
+        deinit {
+            for buf in [rayA, samp, valid, mean, count, pixCost, greyMean, greyMean2, regA, regB, regC, boxTmp,
+                        inA, inB, inC, inM, inM2, nccSum, nccCount, costs, errs] { buf.free() }
         }
     }
 
@@ -67,7 +69,7 @@ extension PlaneSweep {
         let side = min(maxPixels, Int(Double(maxPixels).squareRoot()) + 2)
         let m = config.window / 2
         let rows = max(side, 1) + 2 * m
-        return Scratch(maxRegion: rows * rows, maxInner: maxPixels, maxRows: rows,
+        return Scratch(maxRegion: rows * rows, maxInner: maxPixels, maxBox: rows * rows,
                        views: config.views, planes: config.planes)
     }
 
@@ -97,12 +99,8 @@ extension PlaneSweep {
         for plane in 0..<context.inverseDepths.count {
             sampleViews(plane: plane, region: region, context: context, scratch: s)
             pixelCosts(region: region, views: k, scratch: s)
-            s.pixCost.withUnsafeBufferPointer { src in
-                s.costs.withUnsafeMutableBufferPointer { dst in
-                    boxMean(src.baseAddress!, rw: rw, rh: rh, m: m, tw: tile.width, th: tile.height,
-                            tmp: &s.boxTmp, dst: dst.baseAddress! + plane * n)
-                }
-            }
+            boxMean(s.pixCost.p, rw: rw, rh: rh, m: m, tw: tile.width, th: tile.height, tmp: s.boxTmp.p,
+                    dst: s.costs.p + plane * n)
             if config.cost != .variance {
                 nccCosts(tile: tile, region: region, views: k, scratch: s)
                 let w: Float = config.cost == .ncc ? 1 : Float(config.nccWeight)
@@ -127,25 +125,20 @@ extension PlaneSweep {
             let img = context.costImages[v]
             let wmax = Float(img.width), hmax = Float(img.height)
             let base = v * region
+            let ray = s.rayA.p, out = s.samp.p, ok = s.valid.p
             img.pixels.withUnsafeBufferPointer { pbuf in
                 let p = pbuf.baseAddress!
-                s.rayA.withUnsafeBufferPointer { ray in
-                    s.samp.withUnsafeMutableBufferPointer { out in
-                        s.valid.withUnsafeMutableBufferPointer { ok in
-                            for i in 0..<region {
-                                let a = (base + i) * 3
-                                let hz = zf * ray[a + 2] + bz
-                                let px = (zf * ray[a] + bx) / hz, py = (zf * ray[a + 1] + by) / hz
-                                if hz > 1e-6, px >= 0, py >= 0, px <= wmax, py <= hmax {
-                                    let c = sweepSample(p, stride: img.stride, u: px, v: py)
-                                    out[a] = c.0; out[a + 1] = c.1; out[a + 2] = c.2
-                                    ok[base + i] = 1
-                                } else {
-                                    out[a] = 0; out[a + 1] = 0; out[a + 2] = 0
-                                    ok[base + i] = 0
-                                }
-                            }
-                        }
+                for i in 0..<region {
+                    let a = (base + i) * 3
+                    let hz = zf * ray[a + 2] + bz
+                    let px = (zf * ray[a] + bx) / hz, py = (zf * ray[a + 1] + by) / hz
+                    if hz > 1e-6, px >= 0, py >= 0, px <= wmax, py <= hmax {
+                        let c = sweepSample(p, stride: img.stride, u: px, v: py)
+                        out[a] = c.0; out[a + 1] = c.1; out[a + 2] = c.2
+                        ok[base + i] = 1
+                    } else {
+                        out[a] = 0; out[a + 1] = 0; out[a + 2] = 0
+                        ok[base + i] = 0
                     }
                 }
             }
@@ -184,7 +177,7 @@ extension PlaneSweep {
                     let dr = s.samp[a] - mr, dg = s.samp[a + 1] - mg, db = s.samp[a + 2] - mb
                     var x = (dr * dr + dg * dg + db * db) / 3
                     var j = 0
-                    while j < e { if x < s.errs[j] { swap(&x, &s.errs[j]) }; j += 1 }
+                    while j < e { let t = s.errs[j]; if x < t { s.errs[j] = x; x = t }; j += 1 }
                     s.errs[e] = x; e += 1
                 }
                 let keep = min(robust, e)
@@ -201,8 +194,8 @@ extension PlaneSweep {
         let m = config.window / 2
         let rw = tile.width + 2 * m, rh = tile.height + 2 * m, n = tile.pixelCount
         let eps = Float(config.nccTextureSigma * config.nccTextureSigma)
-        box(s.greyMean, rw: rw, rh: rh, m: m, tile: tile, tmp: &s.boxTmp, dst: &s.inM)
-        box(s.greyMean2, rw: rw, rh: rh, m: m, tile: tile, tmp: &s.boxTmp, dst: &s.inM2)
+        box(s.greyMean, rw: rw, rh: rh, m: m, tile: tile, tmp: s.boxTmp, dst: s.inM)
+        box(s.greyMean2, rw: rw, rh: rh, m: m, tile: tile, tmp: s.boxTmp, dst: s.inM2)
         for p in 0..<n { s.nccSum[p] = 0; s.nccCount[p] = 0 }
         for v in 0..<k {
             for i in 0..<region {
@@ -214,9 +207,9 @@ extension PlaneSweep {
                 }
                 s.regA[i] = g; s.regB[i] = g * g; s.regC[i] = g * gm
             }
-            box(s.regA, rw: rw, rh: rh, m: m, tile: tile, tmp: &s.boxTmp, dst: &s.inA)
-            box(s.regB, rw: rw, rh: rh, m: m, tile: tile, tmp: &s.boxTmp, dst: &s.inB)
-            box(s.regC, rw: rw, rh: rh, m: m, tile: tile, tmp: &s.boxTmp, dst: &s.inC)
+            box(s.regA, rw: rw, rh: rh, m: m, tile: tile, tmp: s.boxTmp, dst: s.inA)
+            box(s.regB, rw: rw, rh: rh, m: m, tile: tile, tmp: s.boxTmp, dst: s.inB)
+            box(s.regC, rw: rw, rh: rh, m: m, tile: tile, tmp: s.boxTmp, dst: s.inC)
             for y in 0..<tile.height {
                 for x in 0..<tile.width {
                     let p = y * tile.width + x
@@ -231,21 +224,17 @@ extension PlaneSweep {
         }
     }
 
-    func box(_ src: [Float], rw: Int, rh: Int, m: Int, tile: PixelTile, tmp: inout [Float], dst: inout [Float]) {
-        src.withUnsafeBufferPointer { a in
-            dst.withUnsafeMutableBufferPointer { d in
-                boxMean(a.baseAddress!, rw: rw, rh: rh, m: m, tw: tile.width, th: tile.height, tmp: &tmp, dst: d.baseAddress!)
-            }
-        }
+    func box(_ src: Buf, rw: Int, rh: Int, m: Int, tile: PixelTile, tmp: Buf, dst: Buf) {
+        boxMean(src.p, rw: rw, rh: rh, m: m, tw: tile.width, th: tile.height, tmp: tmp.p, dst: dst.p)
     }
 }
 
 /// Mean over the (2m+1)² window of a region array (rw × rh) for each inner pixel (tw × th, offset m):
 /// rows then columns, each a direct sum in a fixed order (tile-independent bytes).
 func boxMean(_ src: UnsafePointer<Float>, rw: Int, rh: Int, m: Int, tw: Int, th: Int,
-             tmp: inout [Float], dst: UnsafeMutablePointer<Float>) {
+             tmp t: UnsafeMutablePointer<Float>, dst: UnsafeMutablePointer<Float>) {
     let win = 2 * m + 1
-    tmp.withUnsafeMutableBufferPointer { t in
+    do {
         for y in 0..<rh {
             let row = src + y * rw
             for x in 0..<tw {
@@ -262,5 +251,21 @@ func boxMean(_ src: UnsafePointer<Float>, rw: Int, rh: Int, m: Int, tw: Int, th:
                 dst[y * tw + x] = acc * inv
             }
         }
+    }
+}
+
+/// A raw Float buffer owned by a Scratch (freed by its deinit). Subscripts are unchecked.
+struct Buf {
+    var p: UnsafeMutablePointer<Float>
+    var capacity: Int
+    init(_ n: Int = 0) {
+        capacity = n
+        p = .allocate(capacity: max(n, 1))
+        p.initialize(repeating: 0, count: max(n, 1))
+    }
+    func free() { p.deallocate() }
+    @inline(__always) subscript(i: Int) -> Float {
+        get { p[i] }
+        nonmutating set { p[i] = newValue }
     }
 }
