@@ -30,6 +30,8 @@ public struct PlaneSweepConfig: Sendable, Codable, Equatable {
     public var views = 8
     /// Side of the square cost-aggregation window (odd).
     public var window = 5
+    /// Side of the NCC window (odd); 0 = same as `window`.
+    public var nccWindow = 0
     /// Angular scale (radians) of the lumigraph weights.
     public var angleScale: Double = 0.02
     /// Colour distance (RGB, 0–1) beyond which a reference colour is treated as occluded in the blend.
@@ -39,6 +41,13 @@ public struct PlaneSweepConfig: Sendable, Codable, Equatable {
     public var nccWeight: Double = 0.01
     /// NCC: grey-level standard deviation below which a patch counts as textureless (regulariser ε = σ²).
     public var nccTextureSigma: Double = 0.02
+    /// NCC against the mean of the other views (true) or of all views including itself (false).
+    public var nccLeaveOneOut = true
+    /// NCC averaged over all K views, a view that does not see the point counting 0 (true), or over the
+    /// views that see it (false).
+    public var nccOverAllViews = false
+    /// Variance with the n/(n−1) correction (otherwise points seen by 2 views look too consistent).
+    public var unbiasedVariance = true
     /// Gaussian blur σ (pixels) applied to the reference images used by the cost (not by the blend).
     public var costBlur: Double = 0
     /// Per pixel, average the variance only over the best `robustViews` views (0 = all): tolerates occluders.
@@ -59,11 +68,15 @@ public struct PlaneSweepConfig: Sendable, Codable, Equatable {
         planes = try c.decodeIfPresent(Int.self, forKey: .planes) ?? d.planes
         views = try c.decodeIfPresent(Int.self, forKey: .views) ?? d.views
         window = try c.decodeIfPresent(Int.self, forKey: .window) ?? d.window
+        nccWindow = try c.decodeIfPresent(Int.self, forKey: .nccWindow) ?? d.nccWindow
         angleScale = try c.decodeIfPresent(Double.self, forKey: .angleScale) ?? d.angleScale
         colorSigma = try c.decodeIfPresent(Double.self, forKey: .colorSigma) ?? d.colorSigma
         cost = try c.decodeIfPresent(SweepCost.self, forKey: .cost) ?? d.cost
         nccWeight = try c.decodeIfPresent(Double.self, forKey: .nccWeight) ?? d.nccWeight
         nccTextureSigma = try c.decodeIfPresent(Double.self, forKey: .nccTextureSigma) ?? d.nccTextureSigma
+        nccLeaveOneOut = try c.decodeIfPresent(Bool.self, forKey: .nccLeaveOneOut) ?? d.nccLeaveOneOut
+        nccOverAllViews = try c.decodeIfPresent(Bool.self, forKey: .nccOverAllViews) ?? d.nccOverAllViews
+        unbiasedVariance = try c.decodeIfPresent(Bool.self, forKey: .unbiasedVariance) ?? d.unbiasedVariance
         costBlur = try c.decodeIfPresent(Double.self, forKey: .costBlur) ?? d.costBlur
         robustViews = try c.decodeIfPresent(Int.self, forKey: .robustViews) ?? d.robustViews
         selection = try c.decodeIfPresent(SweepViewSelection.self, forKey: .selection) ?? d.selection
@@ -77,6 +90,7 @@ public struct PlaneSweepConfig: Sendable, Codable, Equatable {
         if planes < 2 { return "planes must be at least 2, found \(planes)" }
         if views < 1 { return "views must be at least 1, found \(views)" }
         if window < 1 || window % 2 == 0 { return "window must be odd and positive, found \(window)" }
+        if nccWindow < 0 || (nccWindow > 0 && nccWindow % 2 == 0) { return "nccWindow must be 0 or odd, found \(nccWindow)" }
         if !(angleScale > 0) { return "angleScale must be positive, found \(angleScale)" }
         if !(colorSigma > 0) { return "colorSigma must be positive, found \(colorSigma)" }
         if !(nccWeight >= 0) { return "nccWeight must be ≥ 0, found \(nccWeight)" }
@@ -88,6 +102,10 @@ public struct PlaneSweepConfig: Sendable, Codable, Equatable {
         return nil
     }
 
+    var effectiveNCCWindow: Int { nccWindow > 0 ? nccWindow : window }
+    /// Region margin around a tile: half the largest window in use.
+    var margin: Int { max(window, cost == .variance ? 1 : effectiveNCCWindow) / 2 }
+
     var criterion: ReferenceViewCriterion {
         switch selection {
         case .centre: return .centreDistance
@@ -98,9 +116,11 @@ public struct PlaneSweepConfig: Sendable, Codable, Equatable {
 
     /// "key=value" strings for every field (PlaneSweep.settings).
     var settings: [String: String] {
-        ["planes": "\(planes)", "views": "\(views)", "window": "\(window)",
+        ["planes": "\(planes)", "views": "\(views)", "window": "\(window)", "nccWindow": "\(nccWindow)",
          "angleScale": "\(angleScale)", "colorSigma": "\(colorSigma)", "cost": cost.rawValue,
          "nccWeight": "\(nccWeight)", "nccTextureSigma": "\(nccTextureSigma)", "costBlur": "\(costBlur)",
+         "nccLeaveOneOut": "\(nccLeaveOneOut)", "nccOverAllViews": "\(nccOverAllViews)",
+         "unbiasedVariance": "\(unbiasedVariance)",
          "robustViews": "\(robustViews)", "selection": selection.rawValue,
          "selectionAngleWeight": "\(selectionAngleWeight)", "softPlanes": "\(softPlanes)",
          "softTemperature": "\(softTemperature)"]

@@ -22,7 +22,7 @@ extension PlaneSweep {
         var count = Buf()      // [R]
         var pixCost = Buf()    // [R] per-pixel cost before aggregation
         var greyMean = Buf(), greyMean2 = Buf()      // [R]
-        var regA = Buf(), regB = Buf(), regC = Buf() // [R]
+        var regA = Buf(), regB = Buf(), regC = Buf(), regD = Buf(), regE = Buf() // [R]
         var boxTmp = Buf()     // [rh × tile width]
         var inA = Buf(), inB = Buf(), inC = Buf(), inM = Buf(), inM2 = Buf()   // [n]
         var nccSum = Buf(), nccCount = Buf()         // [n]
@@ -42,10 +42,10 @@ extension PlaneSweep {
         /// (Re)allocates the buffers when a tile needs more than they hold.
         func reserve(region r: Int, inner n: Int, box b: Int) {
             if r > capacity.region {
-                for buf in [rayA, samp, valid, mean, count, pixCost, greyMean, greyMean2, regA, regB, regC] { buf.free() }
+                for buf in [rayA, samp, valid, mean, count, pixCost, greyMean, greyMean2, regA, regB, regC, regD, regE] { buf.free() }
                 rayA = Buf(k * r * 3); samp = Buf(k * r * 3); valid = Buf(k * r); mean = Buf(r * 3)
                 count = Buf(r); pixCost = Buf(r); greyMean = Buf(r); greyMean2 = Buf(r)
-                regA = Buf(r); regB = Buf(r); regC = Buf(r)
+                regA = Buf(r); regB = Buf(r); regC = Buf(r); regD = Buf(r); regE = Buf(r)
                 capacity.region = r
             }
             if n > capacity.inner {
@@ -58,7 +58,7 @@ extension PlaneSweep {
         }
 
         deinit {
-            for buf in [rayA, samp, valid, mean, count, pixCost, greyMean, greyMean2, regA, regB, regC, boxTmp,
+            for buf in [rayA, samp, valid, mean, count, pixCost, greyMean, greyMean2, regA, regB, regC, regD, regE, boxTmp,
                         inA, inB, inC, inM, inM2, nccSum, nccCount, costs, errs] { buf.free() }
         }
     }
@@ -67,7 +67,7 @@ extension PlaneSweep {
         // Tiles are at most `side` wide and tall (TiledRenderer makes square-ish tiles; a strip would be
         // narrower in one direction, so bound both sides by maxPixels itself when small).
         let side = min(maxPixels, Int(Double(maxPixels).squareRoot()) + 2)
-        let m = config.window / 2
+        let m = config.margin
         let rows = max(side, 1) + 2 * m
         return Scratch(maxRegion: rows * rows, maxInner: maxPixels, maxBox: rows * rows,
                        views: config.views, planes: config.planes)
@@ -75,7 +75,7 @@ extension PlaneSweep {
 
     /// Fills scratch.costs[plane][inner] for every plane.
     func computeCosts(tile: PixelTile, target: Camera, context: ViewContext, scratch s: Scratch) {
-        let m = config.window / 2
+        let m = config.margin, mv = config.window / 2
         let rw = tile.width + 2 * m, rh = tile.height + 2 * m, region = rw * rh
         let n = tile.pixelCount, k = context.refs.count
         let ti = target.intrinsics
@@ -99,15 +99,15 @@ extension PlaneSweep {
         for plane in 0..<context.inverseDepths.count {
             sampleViews(plane: plane, region: region, context: context, scratch: s)
             pixelCosts(region: region, views: k, scratch: s)
-            boxMean(s.pixCost.p, rw: rw, rh: rh, m: m, tw: tile.width, th: tile.height, tmp: s.boxTmp.p,
-                    dst: s.costs.p + plane * n)
+            boxMean(s.pixCost.p + (m - mv) * (rw + 1), rw: rw, rh: tile.height + 2 * mv, m: mv, tw: tile.width,
+                    th: tile.height, tmp: s.boxTmp.p, dst: s.costs.p + plane * n)
             if config.cost != .variance {
                 nccCosts(tile: tile, region: region, views: k, scratch: s)
                 let w: Float = config.cost == .ncc ? 1 : Float(config.nccWeight)
                 let keepVariance: Float = config.cost == .ncc ? 0 : 1
                 for p in 0..<n {
                     let cnt = s.nccCount[p]
-                    let ncc = cnt >= 2 ? s.nccSum[p] / cnt : 0
+                    let ncc = cnt >= 2 ? s.nccSum[p] / (config.nccOverAllViews ? Float(k) : cnt) : 0
                     s.costs[plane * n + p] = keepVariance * s.costs[plane * n + p] + w * (1 - ncc)
                 }
             }
@@ -148,6 +148,7 @@ extension PlaneSweep {
     /// Per region pixel: consensus colour, grey mean, and the colour-variance cost (1 when < 2 views see it).
     func pixelCosts(region: Int, views k: Int, scratch s: Scratch) {
         let robust = config.robustViews > 0 && config.robustViews < k ? config.robustViews : 0
+        let unbiased = config.unbiasedVariance
         for i in 0..<region {
             var sr: Float = 0, sg: Float = 0, sb: Float = 0, sq: Float = 0, cnt: Float = 0
             for v in 0..<k where s.valid[v * region + i] > 0 {
@@ -168,7 +169,7 @@ extension PlaneSweep {
             let g = (mr + mg + mb) / 3
             s.greyMean[i] = g; s.greyMean2[i] = g * g
             if robust == 0 {
-                s.pixCost[i] = max(0, sq / cnt - (mr * mr + mg * mg + mb * mb)) / 3
+                s.pixCost[i] = max(0, sq / cnt - (mr * mr + mg * mg + mb * mb)) / 3 * (unbiased ? cnt / (cnt - 1) : 1)
             } else {
                 // Mean squared deviation over the `robust` views closest to the consensus (insertion sort).
                 var e = 0
@@ -189,27 +190,31 @@ extension PlaneSweep {
     }
 
     /// nccSum/nccCount[inner]: sum and count over views (valid at the pixel) of the windowed NCC between the
-    /// view's grey patch and the consensus grey patch, regularised by ε = nccTextureSigma².
+    /// view's grey patch and the mean grey patch of the *other* views (leave-one-out: with the view itself in
+    /// the mean, two views would always look correlated), regularised by ε = nccTextureSigma² so textureless
+    /// patches score ≈ 0. Where a view does not see a region pixel, it and the mean take the full mean there.
     func nccCosts(tile: PixelTile, region: Int, views k: Int, scratch s: Scratch) {
-        let m = config.window / 2
-        let rw = tile.width + 2 * m, rh = tile.height + 2 * m, n = tile.pixelCount
+        let m = config.margin, mn = config.effectiveNCCWindow / 2
+        let rw = tile.width + 2 * m, n = tile.pixelCount
         let eps = Float(config.nccTextureSigma * config.nccTextureSigma)
-        box(s.greyMean, rw: rw, rh: rh, m: m, tile: tile, tmp: s.boxTmp, dst: s.inM)
-        box(s.greyMean2, rw: rw, rh: rh, m: m, tile: tile, tmp: s.boxTmp, dst: s.inM2)
+        let loo = config.nccLeaveOneOut
         for p in 0..<n { s.nccSum[p] = 0; s.nccCount[p] = 0 }
         for v in 0..<k {
             for i in 0..<region {
                 let gm = s.greyMean[i]
-                var g = gm
+                var g = gm, other = gm
                 if s.valid[v * region + i] > 0 {
                     let a = (v * region + i) * 3
                     g = (s.samp[a] + s.samp[a + 1] + s.samp[a + 2]) / 3
+                    let cnt = s.count[i]
+                    if loo && cnt >= 2 { other = (cnt * gm - g) / (cnt - 1) }
                 }
-                s.regA[i] = g; s.regB[i] = g * g; s.regC[i] = g * gm
+                s.regA[i] = g; s.regB[i] = g * g; s.regC[i] = g * other; s.regD[i] = other; s.regE[i] = other * other
             }
-            box(s.regA, rw: rw, rh: rh, m: m, tile: tile, tmp: s.boxTmp, dst: s.inA)
-            box(s.regB, rw: rw, rh: rh, m: m, tile: tile, tmp: s.boxTmp, dst: s.inB)
-            box(s.regC, rw: rw, rh: rh, m: m, tile: tile, tmp: s.boxTmp, dst: s.inC)
+            for (src, dst) in [(s.regA, s.inA), (s.regB, s.inB), (s.regC, s.inC), (s.regD, s.inM), (s.regE, s.inM2)] {
+                boxMean(src.p + (m - mn) * (rw + 1), rw: rw, rh: tile.height + 2 * mn, m: mn, tw: tile.width,
+                        th: tile.height, tmp: s.boxTmp.p, dst: dst.p)
+            }
             for y in 0..<tile.height {
                 for x in 0..<tile.width {
                     let p = y * tile.width + x
@@ -224,9 +229,6 @@ extension PlaneSweep {
         }
     }
 
-    func box(_ src: Buf, rw: Int, rh: Int, m: Int, tile: PixelTile, tmp: Buf, dst: Buf) {
-        boxMean(src.p, rw: rw, rh: rh, m: m, tw: tile.width, th: tile.height, tmp: tmp.p, dst: dst.p)
-    }
 }
 
 /// Mean over the (2m+1)² window of a region array (rw × rh) for each inner pixel (tw × th, offset m):

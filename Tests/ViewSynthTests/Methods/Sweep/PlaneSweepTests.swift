@@ -96,7 +96,6 @@ struct PlaneSweepTests {
         flat.planes = 2   // only the near and far bounds: both wrong for every pixel
         let flatView = try Self.renderTarget(PlaneSweep(config: flat), scene: scene, chunk: 400, threads: 2)
         #expect(p > psnr(truth, flatView.rgb) + 5)
-        print("DEBUG good \(Double(good) / Double(depth.count)) psnr \(p) flat \(psnr(truth, flatView.rgb))")
     }
 
     @Test(arguments: [SweepCost.variance, .hybrid])
@@ -107,6 +106,7 @@ struct PlaneSweepTests {
         var c = Self.config()
         c.cost = cost
         c.window = 7
+        c.nccWindow = 3
         c.softPlanes = 1
         let method = PlaneSweep(config: c)
         let a = try Self.renderTarget(method, scene: scene, chunk: 4096, threads: 1)
