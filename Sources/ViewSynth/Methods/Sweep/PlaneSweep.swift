@@ -1,5 +1,34 @@
 // `sweep`: a classical image-based renderer with no learning — the floor the transformer models must beat.
-// (Algorithm summary is rewritten once tuning is done.)
+//
+// Algorithm (defaults in PlaneSweepConfig; every step is per target pixel, computed over a tile plus a margin
+// of half the largest window so the output does not depend on tiling or thread count):
+//   1. References: the K = 8 training views nearest to the target by camera centre (never the target itself).
+//   2. Depth hypotheses: D = 64 fronto-parallel planes in the target camera, uniform in inverse depth between
+//      the scene's near and far.
+//   3. Sampling: each pixel's point on each plane is projected into every reference and its colour sampled
+//      bilinearly from a copy of the reference blurred with a σ = 1 px Gaussian (plane steps are several pixels
+//      in the far references; the blur keeps fine texture from aliasing between planes). Behind-camera and
+//      out-of-image projections do not count.
+//   4. Photo-consistency cost of plane d at pixel p, two terms:
+//        variance: the unbiased colour variance across the views that see the point (mean over RGB; 1 when
+//                  fewer than 2 do), box-averaged over a 9 × 9 window;
+//        texture:  1 − NCC, where NCC = (1/K) Σ_v ncc_v and ncc_v is the 9 × 9 normalised cross-correlation
+//                  of view v's grey patch with the mean grey patch of the *other* views (leave-one-out),
+//                  regularised by ε = 0.02² so textureless patches score 0; a view that does not see the
+//                  point contributes 0.
+//        cost = variance + 0.1 · (1 − NCC).
+//      Why both: with white or black backgrounds (DTU, Blender scenes) a wrong depth whose projections all land
+//      on the background has zero colour variance and beats the true, textured surface, erasing the object.
+//      NCC gives textured surfaces their evidence and gives uniform agreement none; variance still decides
+//      in textureless areas. Leave-one-out and the 1/K average stop depths seen by only 2–3 views (image
+//      borders) from looking consistent by construction.
+//   5. Depth: argmin over planes, refined by a parabola through the neighbouring costs (in inverse depth).
+//   6. Colour: unstructured-lumigraph blend of the (unblurred) reference colours at that depth: weight
+//      exp(−angle(target ray, reference ray) / 0.02 rad) times a robust term exp(−|c − consensus|² / 0.1²)
+//      that down-weights views whose colour disagrees with the unweighted mean (occluded views). No view
+//      sees the point: mid grey.
+// Options not on by default (measured, see the README table): soft depth (blend of neighbouring planes
+// weighted by cost), robust best-k variance, pure NCC or pure variance costs, selection by viewing angle.
 //
 // Shapes: R region pixels (tile + margin), K views, D planes, n tile pixels.
 

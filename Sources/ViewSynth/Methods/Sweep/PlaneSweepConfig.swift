@@ -29,27 +29,27 @@ public struct PlaneSweepConfig: Sendable, Codable, Equatable {
     /// K: reference views per target.
     public var views = 8
     /// Side of the square cost-aggregation window (odd).
-    public var window = 5
+    public var window = 9
     /// Side of the NCC window (odd); 0 = same as `window`.
     public var nccWindow = 0
     /// Angular scale (radians) of the lumigraph weights.
     public var angleScale: Double = 0.02
     /// Colour distance (RGB, 0–1) beyond which a reference colour is treated as occluded in the blend.
     public var colorSigma: Double = 0.1
-    public var cost: SweepCost = .variance
+    public var cost: SweepCost = .hybrid
     /// hybrid: weight of the (1 − NCC) term, in units of colour variance.
-    public var nccWeight: Double = 0.01
+    public var nccWeight: Double = 0.1
     /// NCC: grey-level standard deviation below which a patch counts as textureless (regulariser ε = σ²).
     public var nccTextureSigma: Double = 0.02
     /// NCC against the mean of the other views (true) or of all views including itself (false).
     public var nccLeaveOneOut = true
     /// NCC averaged over all K views, a view that does not see the point counting 0 (true), or over the
     /// views that see it (false).
-    public var nccOverAllViews = false
+    public var nccOverAllViews = true
     /// Variance with the n/(n−1) correction (otherwise points seen by 2 views look too consistent).
     public var unbiasedVariance = true
     /// Gaussian blur σ (pixels) applied to the reference images used by the cost (not by the blend).
-    public var costBlur: Double = 0
+    public var costBlur: Double = 1
     /// Per pixel, average the variance only over the best `robustViews` views (0 = all): tolerates occluders.
     public var robustViews = 0
     public var selection: SweepViewSelection = .centre
