@@ -73,7 +73,7 @@ struct RenderingOptions: ParsableArguments {
     func sweepSettings() throws -> PlaneSweepConfig {
         var c = PlaneSweepConfig()
         if let json = sweepConfig {
-            do { c = try JSONDecoder().decode(PlaneSweepConfig.self, from: Data(json.utf8)) } catch {
+            do { c = try PlaneSweepConfig.decode(json: Data(json.utf8)) } catch {
                 throw ValidationError("--sweep-config: expected a JSON object of PlaneSweepConfig fields, found \(json) (\(error))")
             }
         }

@@ -85,6 +85,21 @@ public struct PlaneSweepConfig: Sendable, Codable, Equatable {
         softTemperature = try c.decodeIfPresent(Double.self, forKey: .softTemperature) ?? d.softTemperature
     }
 
+    /// Decodes a JSON object of fields (missing ones keep their defaults); unknown keys are an error, so a typo
+    /// cannot silently fall back to a default.
+    public static func decode(json: Data) throws -> PlaneSweepConfig {
+        let object = try JSONSerialization.jsonObject(with: json)
+        guard let dict = object as? [String: Any] else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "not a JSON object"))
+        }
+        let known = Set(PlaneSweepConfig().settings.keys)
+        if let bad = dict.keys.sorted().first(where: { !known.contains($0) }) {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription:
+                "unknown field \"\(bad)\" (known: \(known.sorted().joined(separator: ", ")))"))
+        }
+        return try JSONDecoder().decode(PlaneSweepConfig.self, from: json)
+    }
+
     /// A one-line description of what is wrong, or nil when the settings are usable.
     public var problem: String? {
         if planes < 2 { return "planes must be at least 2, found \(planes)" }

@@ -128,6 +128,9 @@ struct PlaneSweepTests {
         var expected = PlaneSweepConfig()
         expected.planes = 96; expected.cost = .variance
         #expect(c == expected)
+        #expect(try PlaneSweepConfig.decode(json: Data(#"{"planes": 96, "cost": "variance"}"#.utf8)) == expected)
+        #expect(throws: (any Error).self) { try PlaneSweepConfig.decode(json: Data(#"{"windw": 5}"#.utf8)) }
+        #expect(throws: (any Error).self) { try PlaneSweepConfig.decode(json: Data("[1]".utf8)) }
         var bad = PlaneSweepConfig()
         bad.window = 4
         #expect(bad.problem != nil)
