@@ -24,9 +24,10 @@
 //      borders) from looking consistent by construction.
 //   5. Depth: argmin over planes, refined by a parabola through the neighbouring costs (in inverse depth).
 //   6. Colour: unstructured-lumigraph blend of the (unblurred) reference colours at that depth: weight
-//      exp(−angle(target ray, reference ray) / 0.02 rad) times a robust term exp(−|c − consensus|² / 0.1²)
-//      that down-weights views whose colour disagrees with the unweighted mean (occluded views). No view
-//      sees the point: mid grey.
+//      exp(−angle(target ray, reference ray) / 0.02 rad) — in practice the one or two references closest in
+//      direction dominate — times a loose robust term exp(−|c − consensus|² / 0.4²) that only discounts
+//      views whose colour is far from the unweighted mean (gross occlusions; a tighter σ pulled colours
+//      toward the mean and cost up to 2 dB). No view sees the point: mid grey.
 // Options not on by default (measured, see the README table): soft depth (blend of neighbouring planes
 // weighted by cost), robust best-k variance, pure NCC or pure variance costs, selection by viewing angle.
 //

@@ -35,7 +35,7 @@ public struct PlaneSweepConfig: Sendable, Codable, Equatable {
     /// Angular scale (radians) of the lumigraph weights.
     public var angleScale: Double = 0.02
     /// Colour distance (RGB, 0–1) beyond which a reference colour is treated as occluded in the blend.
-    public var colorSigma: Double = 0.1
+    public var colorSigma: Double = 0.4
     public var cost: SweepCost = .hybrid
     /// hybrid: weight of the (1 − NCC) term, in units of colour variance.
     public var nccWeight: Double = 0.1
