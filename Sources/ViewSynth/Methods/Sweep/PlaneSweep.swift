@@ -27,7 +27,7 @@
 //      exp(−angle(target ray, reference ray) / 0.02 rad) — in practice the one or two references closest in
 //      direction dominate — times a loose robust term exp(−|c − consensus|² / 0.4²) that only discounts
 //      views whose colour is far from the unweighted mean (gross occlusions; a tighter σ pulled colours
-//      toward the mean and cost up to 2 dB). No view sees the point: mid grey.
+//      toward the mean: σ = 0.1 lost 0.3 dB on DTU and 1.3 dB on lego). No view sees the point: mid grey.
 // Options not on by default (measured, see the README table): soft depth (blend of neighbouring planes
 // weighted by cost), robust best-k variance, pure NCC or pure variance costs, selection by viewing angle.
 //

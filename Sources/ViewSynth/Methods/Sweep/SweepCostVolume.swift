@@ -1,6 +1,6 @@
 // The sweep's cost volume for one tile: for each of the D planes, sample the K reference views at every
-// region pixel (tile + margin m = window/2 on each side), score photo-consistency per pixel and aggregate it
-// over the window, writing costs[plane][inner pixel].
+// region pixel (tile + a margin of half the largest window on each side), score photo-consistency per pixel
+// and aggregate it over the windows, writing costs[plane][inner pixel].
 //
 // Tile independence: every region value is computed from the absolute target pixel alone, and every window
 // sum is a direct sum in a fixed order (no running sums), so a pixel's cost is the same bytes whatever tile
