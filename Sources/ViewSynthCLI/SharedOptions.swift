@@ -61,16 +61,33 @@ struct RenderingOptions: ParsableArguments {
     @Flag(help: "Re-render views even when an identical result exists.")
     var force = false
 
-    @Option(help: "sweep: depth planes.") var planes: Int = PlaneSweepConfig().planes
-    @Option(name: .customLong("ref-views"), help: "sweep: reference views per target.") var views: Int = PlaneSweepConfig().views
-    @Option(help: "sweep: cost aggregation window (odd).") var window: Int = PlaneSweepConfig().window
+    @Option(help: "sweep: depth planes (default \(PlaneSweepConfig().planes)).") var planes: Int?
+    @Option(name: .customLong("ref-views"), help: "sweep: reference views per target (default \(PlaneSweepConfig().views)).")
+    var refViews: Int?
+    @Option(help: "sweep: cost aggregation window, odd (default \(PlaneSweepConfig().window)).") var window: Int?
+    @Option(help: ArgumentHelp("sweep: JSON object overriding any PlaneSweepConfig field, e.g. '{\"cost\":\"variance\"}'.",
+                               valueName: "json"))
+    var sweepConfig: String?
+
+    /// The sweep settings: defaults, then --sweep-config, then --planes/--ref-views/--window.
+    func sweepSettings() throws -> PlaneSweepConfig {
+        var c = PlaneSweepConfig()
+        if let json = sweepConfig {
+            do { c = try PlaneSweepConfig.decode(json: Data(json.utf8)) } catch {
+                throw ValidationError("--sweep-config: expected a JSON object of PlaneSweepConfig fields, found \(json) (\(error))")
+            }
+        }
+        if let planes { c.planes = planes }
+        if let refViews { c.views = refViews }
+        if let window { c.window = window }
+        if let problem = c.problem { throw ValidationError("sweep settings: \(problem)") }
+        return c
+    }
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, found \(threads)") }
         guard chunk >= 16 else { throw ValidationError("--chunk must be at least 16 rays, found \(chunk)") }
-        guard planes >= 2 else { throw ValidationError("--planes must be at least 2, found \(planes)") }
-        guard views >= 1 else { throw ValidationError("--ref-views must be at least 1, found \(views)") }
-        guard window >= 1, window % 2 == 1 else { throw ValidationError("--window must be odd and positive, found \(window)") }
+        _ = try sweepSettings()
     }
 
     func outDir(scene: Scene) -> URL {
@@ -83,9 +100,7 @@ struct RenderingOptions: ParsableArguments {
         case .gpnr: return try model.makeMethod(kind: .gpnr)
         case .lfnr: return try model.makeMethod(kind: .lfnr)
         case .sweep:
-            var c = PlaneSweepConfig()
-            c.planes = planes; c.views = views; c.window = window
-            return PlaneSweep(config: c)
+            return PlaneSweep(config: try sweepSettings())
         }
     }
 
