@@ -26,8 +26,11 @@ struct TrainingCLIOptions: ParsableArguments {
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Continue from the output folder's checkpoint (bit-exactly; same options).") var resume = false
     @Flag(help: "No progress bar.") var quiet = false
+    @Option(help: "Memory bound (MiB) of the decoded images kept in memory, shared equally by the scene folders.")
+    var cacheMb: Int = 4096
 
     func validate() throws {
+        guard cacheMb >= 1 else { throw ValidationError("--cache-mb must be at least 1, found \(cacheMb)") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, found \(threads)") }
         do { try options.validate() } catch let e as ViewSynthError { throw ValidationError(e.description) }
     }
@@ -76,9 +79,11 @@ struct TrainingCLIOptions: ParsableArguments {
     }
 }
 
-/// Loads scene folders as training scenes (one-line errors for missing folders).
-func loadTrainingScenes(_ paths: [String]) throws -> [TrainingScene] {
-    try paths.map { try TrainingScene.load(URL(fileURLWithPath: $0)) }
+/// Loads scene folders as training scenes (one-line errors for missing folders), each with an equal share
+/// of `cacheMb` for its decoded images.
+func loadTrainingScenes(_ paths: [String], cacheMb: Int, sharedBy count: Int) throws -> [TrainingScene] {
+    let bytes = max(1, cacheMb << 20 / max(1, count))
+    return try paths.map { try TrainingScene.load(URL(fileURLWithPath: $0), cacheBytes: bytes) }
 }
 
 struct TrainCommand: ParsableCommand {
@@ -115,12 +120,13 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let cfg = try ModelConfig.named(config)
-        var all = try loadTrainingScenes(scenes)
+        let folders = scenes.count + val.count
+        var all = try loadTrainingScenes(scenes, cacheMb: training.cacheMb, sharedBy: folders)
         let wh = try SyntheticSceneGenerator.parseSize(syntheticSize)
         for i in 0..<synthetic {
             all.append(try TrainingScene.synthetic(seed: 1000 + UInt64(i), views: syntheticViews, width: wh.width, height: wh.height))
         }
-        let validation = try loadTrainingScenes(val)
+        let validation = try loadTrainingScenes(val, cacheMb: training.cacheMb, sharedBy: folders)
         let outDir = URL(fileURLWithPath: out ?? "Training/\(cfg.name)")
         let run = try TrainingRun(config: cfg, kind: kind, scenes: all, validation: validation, options: training.options,
                                   outDir: outDir, resume: training.resume)
@@ -149,7 +155,7 @@ struct FinetuneCommand: ParsableCommand {
         }
         let d = try ModelCheckpoint.describe(url)
         guard d.kind == .gpnr else { throw ViewSynthError(url, expected: "a gpnr checkpoint", found: "a \(d.kind.rawValue) checkpoint") }
-        let s = try TrainingScene.load(URL(fileURLWithPath: scene))
+        let s = try TrainingScene.load(URL(fileURLWithPath: scene), cacheBytes: training.cacheMb << 20)
         let outDir = URL(fileURLWithPath: out ?? "Training/\(s.name)/gpnr-finetune")
         let run = try TrainingRun(config: d.config, kind: .gpnr, scenes: [s], validation: s.testIndices.isEmpty ? [] : [s],
                                   options: training.options, outDir: outDir, initialWeights: url, resume: training.resume)
@@ -174,7 +180,7 @@ struct FitCommand: ParsableCommand {
     @OptionGroup var training: TrainingCLIOptions
 
     func run() throws {
-        let s = try TrainingScene.load(URL(fileURLWithPath: scene))
+        let s = try TrainingScene.load(URL(fileURLWithPath: scene), cacheBytes: training.cacheMb << 20)
         var cfg = try ModelConfig.named(config)
         cfg.lfnr.viewEmbeddings = s.cameras.count
         let outDir = URL(fileURLWithPath: out ?? "Training/\(s.name)/lfnr")

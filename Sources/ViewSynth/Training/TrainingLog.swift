@@ -2,7 +2,8 @@
 //   step,loss,rgb_loss,coarse_loss,psnr,lr,rays_per_s,data_s,seconds,val_psnr
 // loss = MSE(rgb) + MSE(coarse) of the step's batch; psnr = −10 log10 MSE(rgb) of that batch (colours in
 // [0, 1]); lr the AdamW rate of the update; rays_per_s the step's rays over its wall time (drawing the batch
-// included); data_s the part of it spent drawing the batch (images, view sets, rays); seconds the run's
+// included); data_s the part of it spent waiting for the batch (images, view sets, rays; drawn one step ahead on
+// another thread, so ≈ 0 unless data loading starves the math); seconds the run's
 // cumulative wall time (across resumes); val_psnr the validation PSNR when one ran at that step, else empty.
 //
 // Durability: the whole file is rewritten atomically (AtomicFile: temp + fsync + rename) every

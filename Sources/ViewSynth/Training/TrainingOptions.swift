@@ -77,7 +77,7 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
 }
 
 /// One step's inputs: view sets, rays into them and their target colours (3 per ray).
-public struct TrainingBatch {
+public struct TrainingBatch: @unchecked Sendable {
     public var viewSets: [ViewSet<Float>]
     public var rays: [ModelRay]
     public var targets: [Float]

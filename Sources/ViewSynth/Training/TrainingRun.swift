@@ -122,10 +122,14 @@ public final class TrainingRun: @unchecked Sendable {
         var trainSeconds = 0.0, trainRays = 0
         var lastVal: Double? = nil
         let elapsedBefore = log.rows.last?.seconds ?? 0
+        let prefetcher = BatchPrefetcher(self)
         while step < options.steps && !isCancelled {
             let t0 = Date()
-            let b = try batch(step: step + 1)
+            let b = try prefetcher.take(step: step + 1)
             let t1 = Date()
+            // Draw the next batch on another thread while this step's math runs (decoding images on first
+            // use, copying them into view sets); batches are pure functions of (seed, step).
+            if step + 2 <= options.steps { prefetcher.request(step: step + 2) }
             let r = trainer.step(rays: b.rays, targets: b.targets, viewSets: b.viewSets, placement: b.placement)
             let t2 = Date()
             step += 1
@@ -223,4 +227,36 @@ public final class TrainingRun: @unchecked Sendable {
         }
         return out
     }
+}
+
+/// Draws one batch ahead on a background queue. `take(step:)` returns the prefetched batch when it is the
+/// one asked for (waiting for it if needed), else draws it on the calling thread.
+final class BatchPrefetcher: @unchecked Sendable {
+    private unowned let run: TrainingRun
+    private var pending: (step: Int, done: DispatchSemaphore)?
+    private var result: Result<TrainingBatch, Error>?
+
+    init(_ run: TrainingRun) { self.run = run }
+
+    func request(step t: Int) {
+        let done = DispatchSemaphore(value: 0)
+        pending = (t, done)
+        result = nil
+        DispatchQueue.global(qos: .userInitiated).async {
+            let r = Result { try self.run.batch(step: t) }
+            self.result = r
+            done.signal()
+        }
+    }
+
+    func take(step t: Int) throws -> TrainingBatch {
+        if let p = pending {
+            p.done.wait()
+            pending = nil
+            if p.step == t, let r = result { result = nil; return try r.get() }
+        }
+        return try run.batch(step: t)
+    }
+
+    deinit { pending?.done.wait() }
 }
