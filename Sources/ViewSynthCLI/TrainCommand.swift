@@ -59,6 +59,7 @@ struct TrainingCLIOptions: ParsableArguments {
         let bar = ProgressBar(total: run.options.steps, label: label, quiet: quiet)
         bar.advance(by: run.step)
         if run.step > 0 { printErr("resuming at step \(run.step) from \(run.checkpointURL.path)") }
+        if let w = run.resumeWarning { printErr("warning: " + w) }
         let summary = try run.run(
             provenance: "viewsynth " + CommandLine.arguments.dropFirst().joined(separator: " "),
             onStep: { row in

@@ -25,6 +25,9 @@ public final class TrainingRun: @unchecked Sendable {
     /// Steps done so far (the checkpoint's step after a resume).
     public private(set) var step = 0
     public private(set) var log: TrainingLog
+    /// Set when resuming with options that differ from the checkpoint's (e.g. more --steps: the learning-rate
+    /// schedule then differs, so the result is not bit-identical to either uninterrupted run).
+    public private(set) var resumeWarning: String?
     private let flagLock = NSLock()
     private var cancelled = false
 
@@ -70,6 +73,10 @@ public final class TrainingRun: @unchecked Sendable {
             }
             let meta = try model.load(from: ckpt, optimizer: trainer.optimizer)
             step = meta.step
+            if let stored = meta.extra["training_options"], stored != options.json {
+                resumeWarning = "the checkpoint was written with other training options (\(stored)); the continued run is not "
+                    + "the uninterrupted run of either"
+            }
             log = try TrainingLog.read(logURL, upTo: step)
         } else if let initialWeights {
             try model.load(from: initialWeights)

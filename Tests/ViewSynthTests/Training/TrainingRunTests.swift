@@ -50,6 +50,7 @@ import Testing
         let resumed = try TrainingRun(config: .tiny, kind: .gpnr, scenes: [Self.scene], validation: [Self.scene],
                                       options: Self.options(steps: steps), outDir: outB, resume: true)
         #expect(resumed.step == steps / 2)
+        #expect(resumed.resumeWarning == nil)
         let s2 = try resumed.run()
         #expect(s2.lastStep == steps && !s2.cancelled)
 
