@@ -165,3 +165,35 @@ import Testing
         #expect(r.status != 0 && r.stderr.contains("steps"))
     }
 }
+
+@Suite struct TrainingSignalTests {
+    /// SIGINT mid-run: the CLI writes a checkpoint at the step it reached and exits with status 0; --resume
+    /// then continues from that step.
+    @Test func sigintWritesACheckpointAndExitsCleanly() throws {
+        let root = TestPaths.temporaryDirectory("train-sigint")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let args = ["train", "--config", "tiny", "--synthetic", "1", "--synthetic-size", "24x18", "--synthetic-views", "9",
+                    "--steps", "1000000", "--rays", "16", "--checkpoint-every", "0", "--val-every", "0", "--quiet", "--out", root.path]
+        let p = Process()
+        p.executableURL = TestPaths.cli
+        p.arguments = args
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let log = root.appendingPathComponent("log.csv")
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: log.path) && Date() < deadline && p.isRunning { usleep(20_000) }
+        #expect(FileManager.default.fileExists(atPath: log.path), "no log.csv after 60 s")
+        kill(p.processIdentifier, SIGINT)
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit && p.terminationStatus == 0, "\(text)")
+        #expect(text.contains("interrupted at step"), "\(text)")
+        let d = try ModelCheckpoint.describe(root.appendingPathComponent("checkpoint.safetensors"))
+        #expect(d.step >= 10 && d.step < 1_000_000)
+        let csv = try String(contentsOf: log, encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == d.step + 1)
+    }
+}
