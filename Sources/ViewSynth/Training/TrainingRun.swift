@@ -1,0 +1,269 @@
+// A training run: a model (GPNR or LFNR), its AdamW trainer, training scenes, validation scenes and an
+// output folder holding
+//   checkpoint.safetensors   parameters + AdamW moments and step + metadata (model kind, config, step, seed,
+//                            options): written atomically every `checkpointEvery` steps, at the end and when
+//                            cancelled; `resume: true` continues from it bit-exactly (the draws of step t
+//                            depend only on (seed, t), see TrainingOptions.swift, so (seed, step) is the
+//                            whole RNG state);
+//   weights.safetensors      parameters only (same metadata), written with every checkpoint: what
+//                            `render --weights` and shipping use;
+//   log.csv                  one row per step (TrainingLog.swift).
+// Cancellation: `cancel()` (thread-safe; the CLI calls it from its SIGINT/SIGTERM handler) stops the loop
+// between two steps; the run then writes a checkpoint and returns with `cancelled == true`.
+
+import Foundation
+import ViewSynthCore
+import ViewSynthEngine
+
+public final class TrainingRun: @unchecked Sendable {
+    public let model: EpipolarModel<Float>
+    public let trainer: ModelTrainer
+    public let scenes: [TrainingScene]
+    public let validationScenes: [TrainingScene]
+    public let options: TrainingOptions
+    public let outDir: URL
+    /// Steps done so far (the checkpoint's step after a resume).
+    public private(set) var step = 0
+    public private(set) var log: TrainingLog
+    /// Set when resuming with options that differ from the checkpoint's (e.g. more --steps: the learning-rate
+    /// schedule then differs, so the result is not bit-identical to either uninterrupted run).
+    public private(set) var resumeWarning: String?
+    private let flagLock = NSLock()
+    private var cancelled = false
+
+    public var checkpointURL: URL { outDir.appendingPathComponent("checkpoint.safetensors") }
+    public var weightsURL: URL { outDir.appendingPathComponent("weights.safetensors") }
+    public var logURL: URL { outDir.appendingPathComponent("log.csv") }
+
+    /// - Parameters:
+    ///   - initialWeights: start from these parameters (fine-tuning; their config must equal `config`);
+    ///     ignored when resuming from a checkpoint.
+    ///   - resume: continue from `outDir/checkpoint.safetensors` when it exists. Without it an existing
+    ///     checkpoint is an error (never overwritten by a fresh run).
+    public init(config: ModelConfig, kind: ModelKind, scenes: [TrainingScene], validation: [TrainingScene] = [],
+                options: TrainingOptions, outDir: URL, initialWeights: URL? = nil, resume: Bool = false) throws {
+        try config.validate()
+        try options.validate()
+        guard !scenes.isEmpty else {
+            throw ViewSynthError(outDir, expected: "at least one training scene", found: "none")
+        }
+        for s in scenes where s.trainIndices.count < 2 {
+            throw ViewSynthError(s.name, expected: "a scene with at least 2 training views", found: "\(s.trainIndices.count)")
+        }
+        for s in validation where s.testIndices.isEmpty || s.trainIndices.isEmpty {
+            throw ViewSynthError(s.name, expected: "a validation scene with held-out and training views",
+                                 found: "\(s.testIndices.count) held-out, \(s.trainIndices.count) training views")
+        }
+        self.scenes = scenes
+        self.validationScenes = validation
+        self.options = options
+        self.outDir = outDir
+        do { try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true) } catch {
+            throw ViewSynthError(outDir, expected: "a writable output folder", found: error.localizedDescription)
+        }
+        model = EpipolarModel<Float>(config: config, seed: options.seed, kind: kind)
+        trainer = ModelTrainer(model: model, optimizer: options.optimizer,
+                               microBatch: options.microBatch ?? ModelTrainer.defaultMicroBatch(config))
+        log = TrainingLog()
+        let ckpt = outDir.appendingPathComponent("checkpoint.safetensors")
+        if FileManager.default.fileExists(atPath: ckpt.path) {
+            guard resume else {
+                throw ViewSynthError(ckpt, expected: "no checkpoint in a fresh run's output folder (pass --resume, or another --out)",
+                                     found: "an existing checkpoint")
+            }
+            let meta = try model.load(from: ckpt, optimizer: trainer.optimizer)
+            step = meta.step
+            if let stored = meta.extra["training_options"], stored != options.json {
+                resumeWarning = "the checkpoint was written with other training options (\(stored)); the continued run is not "
+                    + "the uninterrupted run of either"
+            }
+            log = try TrainingLog.read(logURL, upTo: step)
+        } else if let initialWeights {
+            try model.load(from: initialWeights)
+        }
+    }
+
+    /// Stops the run between two steps (thread-safe).
+    public func cancel() {
+        flagLock.lock(); cancelled = true; flagLock.unlock()
+    }
+    public var isCancelled: Bool {
+        flagLock.lock(); defer { flagLock.unlock() }
+        return cancelled
+    }
+
+    /// The batch of step `t` (1-based; deterministic).
+    public func batch(step t: Int) throws -> TrainingBatch {
+        try TrainingSampler.batch(step: t, seed: options.seed, scenes: scenes, views: model.config.views, options: options)
+    }
+
+    /// Writes checkpoint.safetensors (with optimizer state), weights.safetensors and log.csv.
+    public func saveCheckpoint(provenance: String = "") throws {
+        let extra = ["seed": String(options.seed), "rng": "splitmix64 of (seed, step)", "training_options": options.json,
+                     "scenes": scenes.map(\.name).joined(separator: ",")]
+        // AtomicFile (temp + fsync + rename) rather than SafeTensors.save, whose replaceItemAt failed here on
+        // Linux when overwriting an existing checkpoint ("The file doesn't exist").
+        let meta = ModelCheckpoint.metadata(kind: model.kind, config: model.config, step: step, provenance: provenance, extra: extra)
+        try AtomicFile.write(SafeTensors.encode(model.parameters, optimizer: trainer.optimizer, metadata: meta), to: checkpointURL)
+        try AtomicFile.write(SafeTensors.encode(model.parameters, optimizer: nil, metadata: meta), to: weightsURL)
+        try log.write(to: logURL)
+    }
+
+    /// What `run` returns.
+    public struct Summary: Sendable {
+        public var firstStep: Int
+        public var lastStep: Int
+        public var cancelled: Bool
+        public var seconds: Double
+        public var lastValidationPSNR: Double?
+        public var meanRaysPerSecond: Double
+    }
+
+    /// Runs steps `step + 1 … options.steps`. `onStep` sees each logged row (for a progress bar);
+    /// `message` gets validation results and checkpoint notices.
+    @discardableResult
+    public func run(provenance: String = "", onStep: ((TrainingLog.Row) -> Void)? = nil,
+                    message: (String) -> Void = { _ in }) throws -> Summary {
+        let first = step
+        let start = Date()
+        var trainSeconds = 0.0, trainRays = 0
+        var lastVal: Double? = nil
+        let elapsedBefore = log.rows.last?.seconds ?? 0
+        let prefetcher = BatchPrefetcher(self)
+        while step < options.steps && !isCancelled {
+            let t0 = Date()
+            let b = try prefetcher.take(step: step + 1)
+            let t1 = Date()
+            // Draw the next batch on another thread while this step's math runs (decoding images on first
+            // use, copying them into view sets); batches are pure functions of (seed, step).
+            if step + 2 <= options.steps { prefetcher.request(step: step + 2) }
+            let r = trainer.step(rays: b.rays, targets: b.targets, viewSets: b.viewSets, placement: b.placement)
+            let t2 = Date()
+            step += 1
+            let dt = t2.timeIntervalSince(t0)
+            trainSeconds += dt; trainRays += b.rays.count
+            var row = TrainingLog.Row(step: step, loss: r.losses.total, rgbLoss: r.losses.rgb, coarseLoss: r.losses.coarse,
+                                      learningRate: r.update?.learningRate ?? 0,
+                                      raysPerSecond: Double(b.rays.count) / max(dt, 1e-9),
+                                      dataSeconds: t1.timeIntervalSince(t0),
+                                      seconds: elapsedBefore + Date().timeIntervalSince(start), validationPSNR: nil)
+            let last = step == options.steps
+            if !validationScenes.isEmpty && ((options.validationEvery > 0 && step % options.validationEvery == 0) || last) {
+                let v = try validate()
+                row.validationPSNR = v
+                lastVal = v
+                message(String(format: "step %d: validation PSNR %.2f dB", step, v))
+            }
+            log.append(row)
+            onStep?(row)
+            if options.checkpointEvery > 0 && step % options.checkpointEvery == 0 && !last {
+                try saveCheckpoint(provenance: provenance)
+            } else if step % options.logEvery == 0 {
+                try log.write(to: logURL)
+            }
+        }
+        let wasCancelled = isCancelled && step < options.steps
+        try saveCheckpoint(provenance: provenance)
+        return Summary(firstStep: first, lastStep: step, cancelled: wasCancelled, seconds: Date().timeIntervalSince(start),
+                       lastValidationPSNR: lastVal, meanRaysPerSecond: Double(trainRays) / max(trainSeconds, 1e-9))
+    }
+
+    /// Mean over the validation scenes of the PSNR (dB) of the predicted colour on a fixed seeded subset of
+    /// pixels of `validationViews` held-out views each, rendered from the `config.views` nearest training views.
+    public func validate() throws -> Double {
+        var total = 0.0
+        for scene in validationScenes {
+            var se = 0.0, n = 0
+            let tests = scene.testIndices
+            let k = min(options.validationViews, tests.count)
+            for j in 0..<k {
+                let t = tests[j * tests.count / k]
+                let refs = scene.nearestTrainingViews(to: scene.cameras[t], count: model.config.views, excluding: t)
+                let vs = try scene.viewSet(target: scene.cameras[t], references: refs)
+                let img = try scene.image(t)
+                var pixels = Array(0..<(img.width * img.height))
+                if options.validationRays > 0 && options.validationRays < pixels.count {
+                    var g = SplitMix64(seed: 0x5641_4C49_4441_5445 ^ UInt64(t))
+                    for i in 0..<options.validationRays { pixels.swapAt(i, i + TrainingSampler.below(pixels.count - i, &g)) }
+                    pixels = Array(pixels.prefix(options.validationRays)).sorted()
+                }
+                let rays = pixels.map { ModelRay(viewSet: 0, x: Double($0 % img.width) + 0.5, y: Double($0 / img.width) + 0.5) }
+                let rgb = predict(rays: rays, viewSet: vs)
+                for (i, p) in pixels.enumerated() {
+                    for c in 0..<3 {
+                        let e = Double(min(1, max(0, rgb[3 * i + c])) - img.pixels[3 * p + c])
+                        se += e * e
+                    }
+                }
+                n += 3 * pixels.count
+            }
+            total += TrainingLog.psnr(mse: se / Double(max(n, 1)))
+        }
+        return total / Double(max(validationScenes.count, 1))
+    }
+
+    /// Predicted colours (3 per ray) in fixed batches of `renderBatch`, spread over two workers (batch i on
+    /// worker i mod 2), so the result does not depend on the thread count.
+    func predict(rays: [ModelRay], viewSet: ViewSet<Float>) -> [Float] {
+        let B = model.config.renderBatch, W = 2
+        let chunks = (rays.count + B - 1) / B
+        var out = [Float](repeating: 0, count: rays.count * 3)
+        let workspaces = (0..<W).map { _ in model.makeWorkspace(batch: B, training: false) }
+        out.withUnsafeMutableBufferPointer { o in
+            nonisolated(unsafe) let op = o.baseAddress!
+            let work: (Int) -> Void = { w in
+                Threading.serial {
+                    var i = w
+                    while i < chunks {
+                        let lo = i * B, hi = min(rays.count, lo + B)
+                        rays.withUnsafeBufferPointer { r in
+                            self.model.forward(rays: UnsafeBufferPointer(rebasing: r[lo..<hi]), viewSets: [viewSet],
+                                               workspace: workspaces[w])
+                        }
+                        for j in 0..<(3 * (hi - lo)) { op[3 * lo + j] = workspaces[w].rgb[j] }
+                        i += W
+                    }
+                }
+            }
+            if Threading.workerCount > 1 {
+                nonisolated(unsafe) let run = work
+                DispatchQueue.concurrentPerform(iterations: W) { run($0) }
+            } else {
+                for w in 0..<W { work(w) }
+            }
+        }
+        return out
+    }
+}
+
+/// Draws one batch ahead on a background queue. `take(step:)` returns the prefetched batch when it is the
+/// one asked for (waiting for it if needed), else draws it on the calling thread.
+final class BatchPrefetcher: @unchecked Sendable {
+    private unowned let run: TrainingRun
+    private var pending: (step: Int, done: DispatchSemaphore)?
+    private var result: Result<TrainingBatch, Error>?
+
+    init(_ run: TrainingRun) { self.run = run }
+
+    func request(step t: Int) {
+        let done = DispatchSemaphore(value: 0)
+        pending = (t, done)
+        result = nil
+        DispatchQueue.global(qos: .userInitiated).async {
+            let r = Result { try self.run.batch(step: t) }
+            self.result = r
+            done.signal()
+        }
+    }
+
+    func take(step t: Int) throws -> TrainingBatch {
+        if let p = pending {
+            p.done.wait()
+            pending = nil
+            if p.step == t, let r = result { result = nil; return try r.get() }
+        }
+        return try run.batch(step: t)
+    }
+
+    deinit { pending?.done.wait() }
+}

@@ -1,0 +1,192 @@
+// `viewsynth train`, `viewsynth finetune`, `viewsynth fit`: thin wrappers around `TrainingRun`.
+// SIGINT/SIGTERM during training: the handler (a DispatchSource, not a signal-context function) asks the run
+// to stop between two steps; it writes a checkpoint and the command exits with status 0 after printing how
+// to resume.
+import ArgumentParser
+import Dispatch
+import Foundation
+import ViewSynth
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Options shared by train, finetune and fit.
+struct TrainingCLIOptions: ParsableArguments {
+    @Option(help: "Training steps in all (the learning-rate schedule spans them).") var steps: Int = 1000
+    @Option(help: "Rays per step.") var rays: Int = 512
+    @Option(help: "View sets (scene, target view) per step; the rays are split among them.") var scenesPerStep: Int = 2
+    @Option(help: "Peak learning rate (linear warmup, then linear decay to 5% at the last step).") var lr: Double = 1e-3
+    @Option(help: "Warmup steps.") var warmup: Int = 100
+    @Option(help: "Seed of the initial weights and of every draw (scenes, views, rays).") var seed: UInt64 = 1
+    @Option(help: "Checkpoint every K steps (0: only at the end).") var checkpointEvery: Int = 250
+    @Option(help: "Validation every K steps (0: only at the end).") var valEvery: Int = 250
+    @Option(help: "Held-out views per validation scene.") var valViews: Int = 2
+    @Option(help: "Pixels per validation view (0: all).") var valRays: Int = 2048
+    @Option(help: "Worker threads (default: all cores). Losses and weights do not depend on it.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(help: "Continue from the output folder's checkpoint (bit-exactly; same options).") var resume = false
+    @Flag(help: "No progress bar.") var quiet = false
+    @Option(help: "Memory bound (MiB) of the decoded images kept in memory, shared equally by the scene folders.")
+    var cacheMb: Int = 4096
+
+    func validate() throws {
+        guard cacheMb >= 1 else { throw ValidationError("--cache-mb must be at least 1, found \(cacheMb)") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, found \(threads)") }
+        do { try options.validate() } catch let e as ViewSynthError { throw ValidationError(e.description) }
+    }
+
+    var options: TrainingOptions {
+        var o = TrainingOptions()
+        o.steps = steps; o.raysPerStep = rays; o.scenesPerStep = scenesPerStep
+        o.learningRate = lr; o.warmupSteps = warmup; o.seed = seed
+        o.checkpointEvery = checkpointEvery; o.validationEvery = valEvery
+        o.validationViews = valViews; o.validationRays = valRays
+        return o
+    }
+
+    /// Runs `run` with a progress bar and SIGINT/SIGTERM cancellation; prints a summary.
+    func execute(_ run: TrainingRun, label: String) throws {
+        Threading.configure(workers: threads)
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { run.cancel() }
+            s.resume()
+            sources.append(s)
+        }
+        defer { for s in sources { s.cancel() } }
+        let bar = ProgressBar(total: run.options.steps, label: label, quiet: quiet)
+        bar.advance(by: run.step)
+        if run.step > 0 { printErr("resuming at step \(run.step) from \(run.checkpointURL.path)") }
+        if let w = run.resumeWarning { printErr("warning: " + w) }
+        let summary = try run.run(
+            provenance: "viewsynth " + CommandLine.arguments.dropFirst().joined(separator: " "),
+            onStep: { row in
+                bar.advance(by: 1, status: String(format: "loss %.4f psnr %.2f dB (running %.2f) %.0f rays/s",
+                                                  row.loss, row.psnr, run.log.runningPSNR(), row.raysPerSecond))
+            },
+            message: { bar.print($0, fallback: quiet ? { _ in } : printErr) })
+        bar.finish()
+        if summary.cancelled {
+            printErr("interrupted at step \(summary.lastStep); checkpoint written to \(run.checkpointURL.path); rerun with --resume to continue")
+        } else {
+            var line = String(format: "trained steps %d…%d in %.1f s (%.0f rays/s); running PSNR %.2f dB", summary.firstStep + 1,
+                              summary.lastStep, summary.seconds, summary.meanRaysPerSecond, run.log.runningPSNR())
+            if let v = summary.lastValidationPSNR { line += String(format: ", validation PSNR %.2f dB", v) }
+            printErr(line)
+            printErr("wrote \(run.weightsURL.path), \(run.checkpointURL.path), \(run.logURL.path)")
+        }
+    }
+}
+
+/// Loads scene folders as training scenes (one-line errors for missing folders), each with an equal share
+/// of `cacheMb` for its decoded images.
+func loadTrainingScenes(_ paths: [String], cacheMb: Int, sharedBy count: Int) throws -> [TrainingScene] {
+    let bytes = max(1, cacheMb << 20 / max(1, count))
+    return try paths.map { try TrainingScene.load(URL(fileURLWithPath: $0), cacheBytes: bytes) }
+}
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a GPNR (or LFNR) model on scene folders and procedural scenes.",
+        discussion: """
+        Each step draws view sets (a scene, a target among its training views, references at random among the 20 \
+        nearest training views) and rays, seeded by (--seed, step) only. Writes checkpoint.safetensors (with \
+        optimizer state; --resume continues bit-exactly), weights.safetensors (for render --weights) and log.csv \
+        to --out. Ctrl-C or SIGTERM writes a checkpoint and exits.
+        Example: viewsynth train --config small --scenes ../shared/scenes/train/* --synthetic 4 --val ../shared/scenes/dev/lego --steps 2000
+        """)
+
+    @Option(help: ArgumentHelp("Model configuration: a preset (paper, small, tiny) or a JSON file.", valueName: "name|file"))
+    var config: String = "small"
+    @Option(help: "Model kind: gpnr or lfnr.") var kind: ModelKind = .gpnr
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Training scene folders.", valueName: "dir"))
+    var scenes: [String] = []
+    @Option(help: "Procedural scenes generated in memory (seeds 1000, 1001, …).") var synthetic: Int = 0
+    @Option(help: ArgumentHelp("Size of the procedural scenes.", valueName: "WxH")) var syntheticSize: String = "160x120"
+    @Option(help: "Views of each procedural scene.") var syntheticViews: Int = 20
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Validation scene folders (their held-out views).", valueName: "dir"))
+    var val: [String] = []
+    @Option(help: ArgumentHelp("Output folder (default: Training/<config>).", valueName: "dir")) var out: String?
+    @OptionGroup var training: TrainingCLIOptions
+
+    func validate() throws {
+        guard !scenes.isEmpty || synthetic > 0 else { throw ValidationError("give training scenes: --scenes DIR... and/or --synthetic N") }
+        guard synthetic >= 0 else { throw ValidationError("--synthetic must be at least 0, found \(synthetic)") }
+        guard syntheticViews >= 3 else { throw ValidationError("--synthetic-views must be at least 3, found \(syntheticViews)") }
+        do { _ = try SyntheticSceneGenerator.parseSize(syntheticSize) } catch let e as ViewSynthError { throw ValidationError(e.description) }
+    }
+
+    func run() throws {
+        let cfg = try ModelConfig.named(config)
+        let folders = scenes.count + val.count
+        var all = try loadTrainingScenes(scenes, cacheMb: training.cacheMb, sharedBy: folders)
+        let wh = try SyntheticSceneGenerator.parseSize(syntheticSize)
+        for i in 0..<synthetic {
+            all.append(try TrainingScene.synthetic(seed: 1000 + UInt64(i), views: syntheticViews, width: wh.width, height: wh.height))
+        }
+        let validation = try loadTrainingScenes(val, cacheMb: training.cacheMb, sharedBy: folders)
+        let outDir = URL(fileURLWithPath: out ?? "Training/\(cfg.name)")
+        let run = try TrainingRun(config: cfg, kind: kind, scenes: all, validation: validation, options: training.options,
+                                  outDir: outDir, resume: training.resume)
+        try training.execute(run, label: "train")
+    }
+}
+
+struct FinetuneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finetune",
+        abstract: "Fine-tune GPNR weights on one scene's training views (validated on its held-out views).",
+        discussion: """
+        Writes weights.safetensors for render --weights (default folder Training/<scene>/gpnr-finetune).
+        Example: viewsynth finetune Scenes/room --weights weights.safetensors --steps 300
+        """)
+
+    @Argument(help: ArgumentHelp("Scene folder.", valueName: "scene")) var scene: String
+    @Option(help: ArgumentHelp("GPNR weights to start from (their config is used).", valueName: "file")) var weights: String
+    @Option(help: ArgumentHelp("Output folder.", valueName: "dir")) var out: String?
+    @OptionGroup var training: TrainingCLIOptions
+
+    func run() throws {
+        let url = URL(fileURLWithPath: weights)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw ViewSynthError(url, expected: "a GPNR weights file", found: "no such file")
+        }
+        let d = try ModelCheckpoint.describe(url)
+        guard d.kind == .gpnr else { throw ViewSynthError(url, expected: "a gpnr checkpoint", found: "a \(d.kind.rawValue) checkpoint") }
+        let s = try TrainingScene.load(URL(fileURLWithPath: scene), cacheBytes: training.cacheMb << 20)
+        let outDir = URL(fileURLWithPath: out ?? "Training/\(s.name)/gpnr-finetune")
+        let run = try TrainingRun(config: d.config, kind: .gpnr, scenes: [s], validation: s.testIndices.isEmpty ? [] : [s],
+                                  options: training.options, outDir: outDir, initialWeights: url, resume: training.resume)
+        try training.execute(run, label: "finetune")
+    }
+}
+
+struct FitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit",
+        abstract: "Fit an LFNR model to one scene (per-scene light field; validated on its held-out views).",
+        discussion: """
+        lfnr.viewEmbeddings is set to the scene's view count. Writes weights.safetensors for \
+        render --method lfnr --weights (default folder Training/<scene>/lfnr).
+        Example: viewsynth fit Scenes/room --config small --steps 2000
+        """)
+
+    @Argument(help: ArgumentHelp("Scene folder.", valueName: "scene")) var scene: String
+    @Option(help: ArgumentHelp("Model configuration: a preset (paper, small, tiny) or a JSON file.", valueName: "name|file"))
+    var config: String = "small"
+    @Option(help: ArgumentHelp("Output folder.", valueName: "dir")) var out: String?
+    @OptionGroup var training: TrainingCLIOptions
+
+    func run() throws {
+        let s = try TrainingScene.load(URL(fileURLWithPath: scene), cacheBytes: training.cacheMb << 20)
+        var cfg = try ModelConfig.named(config)
+        cfg.lfnr.viewEmbeddings = s.cameras.count
+        let outDir = URL(fileURLWithPath: out ?? "Training/\(s.name)/lfnr")
+        let run = try TrainingRun(config: cfg, kind: .lfnr, scenes: [s], validation: s.testIndices.isEmpty ? [] : [s],
+                                  options: training.options, outDir: outDir, resume: training.resume)
+        try training.execute(run, label: "fit")
+    }
+}
