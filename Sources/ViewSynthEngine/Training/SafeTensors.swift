@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An error caused by a bad file or bad input: one line naming the file, what was expected and what was
 /// found (the engine's counterpart of ViewSynthCore's ViewSynthError, which it does not depend on).
@@ -124,11 +127,14 @@ public enum SafeTensors {
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         do {
             try data.write(to: tmp)
-            if FileManager.default.fileExists(atPath: url.path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: tmp)
-            } else {
-                try FileManager.default.moveItem(at: tmp, to: url)
+            // rename(2) replaces an existing file atomically (FileManager.replaceItemAt fails on Linux here).
+            guard rename(tmp.path, url.path) == 0 else {
+                throw EngineError(url.path, expected: "a checkpoint renamed into place",
+                                  found: String(cString: strerror(errno)))
             }
+        } catch let e as EngineError {
+            try? FileManager.default.removeItem(at: tmp)
+            throw e
         } catch {
             try? FileManager.default.removeItem(at: tmp)
             throw EngineError(url.path, expected: "a writable checkpoint path", found: "\(error.localizedDescription)")

@@ -27,6 +27,20 @@ struct SafeTensorsTests {
         return d
     }
 
+    @Test func saveOverwritesAnExistingCheckpoint() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("model.safetensors")
+        let (p1, _) = makeModel(seed: 1), (p2, _) = makeModel(seed: 2)
+        try SafeTensors.save(p1, metadata: meta, to: url)
+        try SafeTensors.save(p2, metadata: meta, to: url)
+        let (q, _) = makeModel(seed: 3)
+        _ = try SafeTensors.load(url, into: q)
+        #expect(q.values.buffer.map(\.bitPattern) == p2.values.buffer.map(\.bitPattern))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tmp-") }
+        #expect(leftovers.isEmpty)
+    }
+
     @Test func roundTripIsBitIdentical() throws {
         let (p, opt) = makeModel(seed: 1)
         let dir = try tempDir()
