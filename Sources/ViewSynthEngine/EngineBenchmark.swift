@@ -102,7 +102,7 @@ public struct EngineBenchmarkReport: Sendable, Codable {
 
 public enum EngineBenchmark {
     /// Process CPU time (user + system) in seconds.
-    static func cpuSeconds() -> Double {
+    public static func cpuSeconds() -> Double {
         var u = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
         return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6
@@ -111,11 +111,11 @@ public enum EngineBenchmark {
     /// Best wall seconds per call of `body` over repetitions lasting at least `minSeconds` in total
     /// (≥ 3 calls), and the mean process-CPU seconds per call (core-seconds actually spent: robust when other
     /// programs share the machine, blind to idle waiting).
-    static func time(_ minSeconds: Double, _ body: () -> Void) -> (wall: Double, cpu: Double) {
+    public static func time(_ minSeconds: Double, minCalls: Int = 3, _ body: () -> Void) -> (wall: Double, cpu: Double) {
         body()  // warm-up
         var best = Double.infinity, total = 0.0, n = 0
         let c0 = cpuSeconds()
-        while total < minSeconds || n < 3 {
+        while total < minSeconds || n < minCalls {
             let t0 = DispatchTime.now().uptimeNanoseconds
             body()
             let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9

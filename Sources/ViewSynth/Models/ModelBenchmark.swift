@@ -83,27 +83,10 @@ public struct ModelBenchmarkReport: Sendable, Codable {
 }
 
 public enum ModelBenchmark {
-    /// Process CPU seconds (user + system).
-    static func cpuSeconds() -> Double {
-        var u = rusage()
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
-        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6
-    }
-
-    /// Best wall seconds per call over at least `minSeconds` (≥ 2 calls after one warm-up), and the mean
-    /// process CPU seconds per call (core-seconds spent: robust when other programs share the cores).
+    /// Best wall seconds per call (≥ 2 calls after a warm-up) and mean process-CPU seconds per call;
+    /// the engine benchmark's timer.
     static func measure(_ minSeconds: Double, _ body: () -> Void) -> (wall: Double, cpu: Double) {
-        body()
-        var best = Double.infinity, total = 0.0, n = 0
-        let c0 = cpuSeconds()
-        while total < minSeconds || n < 2 {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            body()
-            let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
-            best = min(best, dt); total += dt; n += 1
-        }
-        let cpu = (cpuSeconds() - c0) / Double(n)
-        return (best, cpu > 0 ? cpu : best)
+        EngineBenchmark.time(minSeconds, minCalls: 2, body)
     }
     static func time(_ minSeconds: Double, _ body: () -> Void) -> Double { measure(minSeconds, body).wall }
 
