@@ -42,4 +42,20 @@ public struct Image: Equatable, Sendable {
         }
         return Image(width: width, height: height, channels: 3, pixels: out)
     }
+
+    /// The samples as 8-bit values: clamped to [0, 1], rounded to the nearest of 0…255; NaN becomes 0.
+    /// The one quantisation every 8-bit encoder (PNG, JPEG) uses.
+    public func quantized8() -> [UInt8] {
+        let n = pixels.count
+        return [UInt8](unsafeUninitializedCapacity: n) { dst, initialized in
+            pixels.withUnsafeBufferPointer { src in
+                for i in 0..<n {
+                    let v = src[i]
+                    let c: Float = v > 0 ? (v < 1 ? v : 1) : 0   // NaN → 0
+                    dst[i] = UInt8(c * 255 + 0.5)
+                }
+            }
+            initialized = n
+        }
+    }
 }

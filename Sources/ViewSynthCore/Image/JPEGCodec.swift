@@ -144,17 +144,7 @@ enum JPEGCodec {
         default: flat = image
         }
         let gray = flat.channels == 1
-        let n = flat.pixels.count
-        let bytes = [UInt8](unsafeUninitializedCapacity: n) { dst, initialized in
-            flat.pixels.withUnsafeBufferPointer { src in
-                for i in 0..<n {
-                    let v = src[i]
-                    let c: Float = v > 0 ? (v < 1 ? v : 1) : 0   // NaN → 0
-                    dst[i] = UInt8(c * 255 + 0.5)
-                }
-            }
-            initialized = n
-        }
+        let bytes = flat.quantized8()
         guard let tj = tjInitCompress() else {
             throw ViewSynthError(path, expected: "a working JPEG encoder", found: "tjInitCompress failed")
         }

@@ -176,17 +176,7 @@ enum PNGCodec {
     /// rounded to the nearest of 0…255; NaN writes as 0.
     static func encode(_ image: Image, path: String) throws -> Data {
         try checkNonEmpty(image.width, image.height, path: path)
-        let n = image.pixels.count
-        let bytes = [UInt8](unsafeUninitializedCapacity: n) { dst, initialized in
-            image.pixels.withUnsafeBufferPointer { src in
-                for i in 0..<n {
-                    let v = src[i]
-                    let c: Float = v > 0 ? (v < 1 ? v : 1) : 0   // NaN → 0
-                    dst[i] = UInt8(c * 255 + 0.5)
-                }
-            }
-            initialized = n
-        }
+        let bytes = image.quantized8()
         let formats: [UInt32] = [0, PNG_FORMAT_FLAG_ALPHA, PNG_FORMAT_FLAG_COLOR,
                                  PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA]
         return try bytes.withUnsafeBytes {
