@@ -6,13 +6,13 @@ import Foundation
 import ViewSynth
 
 struct ModelOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("gpnr/lfnr: model configuration, a preset (paper, small, tiny) or a JSON file.", valueName: "name|file"))
-    var config: String = "small"
+    @Option(help: ArgumentHelp("gpnr/lfnr: configuration of untrained (random) weights, a preset (paper, small, tiny) or a JSON file. Implies --weights random.", valueName: "name|file"))
+    var config: String?
 
-    @Option(help: ArgumentHelp("gpnr/lfnr: weights (safetensors checkpoint; its config is used). Without it the weights are random (untrained).", valueName: "file"))
+    @Option(help: ArgumentHelp("gpnr/lfnr: a safetensors checkpoint (its config is used), 'shipped' (the weights inside the package; gpnr's default) or 'random' (untrained, of --config; lfnr's default, as LFNR is fitted per scene with `viewsynth fit`).", valueName: "file|shipped|random"))
     var weights: String?
 
-    @Option(help: "gpnr/lfnr: seed of the random weights when no --weights is given.")
+    @Option(help: "gpnr/lfnr: seed of random weights.")
     var seed: UInt64 = 1
 
     @Option(help: "gpnr/lfnr: rays per batch per worker (default: the config's renderBatch).")
@@ -23,18 +23,34 @@ struct ModelOptions: ParsableArguments {
 
     func validate() throws {
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1, found \(batch)") }
-        if let weights, !FileManager.default.fileExists(atPath: weights) {
+        if let weights, !["shipped", "random"].contains(weights), !FileManager.default.fileExists(atPath: weights) {
             throw ValidationError("--weights \(weights): no such file")
+        }
+        if config != nil, let weights, weights != "random" {
+            throw ValidationError("--config chooses the configuration of random weights; a checkpoint carries its own (drop --config, or use --weights random)")
         }
     }
 
-    /// The render method for `kind`: from --weights (its kind must match), else random weights of --config.
+    /// Which weights the options select for `kind` (see --weights).
+    func weightsChoice(kind: ModelKind) -> String {
+        weights ?? (config != nil || kind == .lfnr ? "random" : "shipped")
+    }
+
+    /// The render method for `kind`: a checkpoint (its kind must match), the shipped GPNR weights, or random
+    /// weights of --config.
     func makeMethod(kind: ModelKind) throws -> ModelMethod {
         var method: ModelMethod
-        if let weights {
-            method = try ModelMethod(weights: URL(fileURLWithPath: weights), kind: kind)
-        } else {
-            method = ModelMethod(config: try ModelConfig.named(config), seed: seed, kind: kind)
+        switch weightsChoice(kind: kind) {
+        case "random":
+            method = ModelMethod(config: try ModelConfig.named(config ?? "small"), seed: seed, kind: kind)
+            printErr("note: \(kind.rawValue) with random (untrained) weights")
+        case "shipped":
+            guard kind == .gpnr else {
+                throw ValidationError("--weights shipped: only GPNR weights are shipped (LFNR is fitted per scene: viewsynth fit <scene>)")
+            }
+            method = try ModelMethod.shipped()
+        case let file:
+            method = try ModelMethod(weights: URL(fileURLWithPath: file), kind: kind)
         }
         if let batch { method = method.withRenderBatch(batch) }
         return method.withOutput(output)
@@ -42,7 +58,12 @@ struct ModelOptions: ParsableArguments {
 
     /// `viewsynth bench model`: prints the report (text, or JSON with `json`).
     func runBenchmark(kind: ModelKind, seconds: Double, trainBatch: Int?, json: Bool) throws {
-        let cfg = try weights.map { try ModelCheckpoint.describe(URL(fileURLWithPath: $0)).config } ?? ModelConfig.named(config)
+        let cfg: ModelConfig
+        switch weights {
+        case nil, "random": cfg = try ModelConfig.named(config ?? "small")
+        case "shipped": cfg = try ModelCheckpoint.describe(ShippedWeights.gpnr()).config
+        case let file?: cfg = try ModelCheckpoint.describe(URL(fileURLWithPath: file)).config
+        }
         var o = ModelBenchmarkOptions()
         o.kind = kind
         o.secondsPerMeasurement = seconds

@@ -141,16 +141,17 @@ struct FinetuneCommand: ParsableCommand {
         abstract: "Fine-tune GPNR weights on one scene's training views (validated on its held-out views).",
         discussion: """
         Writes weights.safetensors for render --weights (default folder Training/<scene>/gpnr-finetune).
-        Example: viewsynth finetune Scenes/room --weights weights.safetensors --steps 300
+        Starts from the shipped GPNR weights unless --weights names a checkpoint.
+        Example: viewsynth finetune ../shared/scenes/dev/lego --steps 300
         """)
 
     @Argument(help: ArgumentHelp("Scene folder.", valueName: "scene")) var scene: String
-    @Option(help: ArgumentHelp("GPNR weights to start from (their config is used).", valueName: "file")) var weights: String
+    @Option(help: ArgumentHelp("GPNR weights to start from (their config is used); default: the shipped weights.", valueName: "file")) var weights: String?
     @Option(help: ArgumentHelp("Output folder.", valueName: "dir")) var out: String?
     @OptionGroup var training: TrainingCLIOptions
 
     func run() throws {
-        let url = URL(fileURLWithPath: weights)
+        let url = try weights.map { URL(fileURLWithPath: $0) } ?? ShippedWeights.gpnr()
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ViewSynthError(url, expected: "a GPNR weights file", found: "no such file")
         }

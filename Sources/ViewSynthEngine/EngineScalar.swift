@@ -19,6 +19,7 @@ public protocol EngineScalar: BinaryFloatingPoint, BitwiseCopyable, Sendable, Cu
                      beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
 
     static func elementaryExp(_ x: Self) -> Self
+    static func elementaryLog(_ x: Self) -> Self
     static func elementarySin(_ x: Self) -> Self
     static func elementaryCos(_ x: Self) -> Self
 
@@ -77,6 +78,7 @@ public enum ActivationKind: String, Sendable, Codable, CaseIterable {
 extension Float: EngineScalar {
     public static var safetensorsDType: String { "F32" }
     @inlinable public static func elementaryExp(_ x: Float) -> Float { Foundation.exp(x) }
+    @inlinable public static func elementaryLog(_ x: Float) -> Float { Foundation.log(x) }
     @inlinable public static func elementarySin(_ x: Float) -> Float { Foundation.sin(x) }
     @inlinable public static func elementaryCos(_ x: Float) -> Float { Foundation.cos(x) }
 
@@ -143,6 +145,7 @@ extension Float: EngineScalar {
 extension Double: EngineScalar {
     public static var safetensorsDType: String { "F64" }
     @inlinable public static func elementaryExp(_ x: Double) -> Double { Foundation.exp(x) }
+    @inlinable public static func elementaryLog(_ x: Double) -> Double { Foundation.log(x) }
     @inlinable public static func elementarySin(_ x: Double) -> Double { Foundation.sin(x) }
     @inlinable public static func elementaryCos(_ x: Double) -> Double { Foundation.cos(x) }
 

@@ -46,6 +46,11 @@ public struct ModelConfig: Codable, Sendable, Hashable {
     /// Append the mean and variance across valid views of the patch features and colours at each depth
     /// sample to every token (a multi-view-stereo cost-volume cue; not in the reference).
     public var crossViewStatistics: Bool = true
+    /// Append a hand-made photo-consistency cost of the raw k×k patches at each depth sample to every token:
+    /// the token's squared deviation from the across-view mean patch and the group's mean of it, for raw
+    /// and for normalised (zero-mean, unit-variance; an NCC-like cost) patches, and the fraction of valid
+    /// views (5 columns; the plane sweep's cue, given to the model directly; not in the reference).
+    public var photoConsistency: Bool = false
     /// Rays per forward batch when rendering (bounds memory: activations scale with B·N·P). About 4096
     /// key tokens (B·N·P) keep activations in cache: on `small`, 16 rays ran 1.3× faster per core than 64.
     public var renderBatch: Int = 16

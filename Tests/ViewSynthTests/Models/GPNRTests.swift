@@ -120,10 +120,12 @@ struct GPNRTests {
 
     /// Full-model gradient check in Double on `tiny`: central differences of the loss on a sample of
     /// parameters from every tensor.
-    @Test(arguments: [(ModelKind.gpnr, "plucker"), (.lfnr, "plucker"), (.lfnr, "lightslab")])
-    func gradientCheckTiny(kind: ModelKind, parameterisation: String) {
+    @Test(arguments: [(ModelKind.gpnr, "plucker", false), (.gpnr, "plucker", true), (.lfnr, "plucker", false),
+                      (.lfnr, "lightslab", false)])
+    func gradientCheckTiny(kind: ModelKind, parameterisation: String, photoConsistency: Bool) {
         var config = ModelConfig.tiny
         config.lfnr.parameterisation = parameterisation
+        config.photoConsistency = photoConsistency
         for pre in [false, true] {
             config.preNorm = pre
             let model = EpipolarModel<Double>(config: config, seed: 5, kind: kind)
@@ -167,6 +169,44 @@ struct GPNRTests {
             #expect(checked > 100)
             #expect(worst <= 1e-5)
         }
+    }
+
+    /// The photo-consistency columns: zero cost where all views see the same patch, the odd view out has
+    /// the largest own cost, the normalised cost ignores a gain and offset, invalid views are skipped.
+    @Test func photoConsistencyColumns() {
+        let N = 4, W = 27, K = 7
+        var rng = EngineRNG(seed: 5)
+        let base = (0..<W).map { _ in EngineRandom.uniform(&rng) as Double }
+        var patches = [Double](repeating: 0, count: N * W)
+        for n in 0..<N { for i in 0..<W { patches[n * W + i] = base[i] } }
+        var mask: [UInt8] = [1, 1, 1, 0]
+        var rows = [Double](repeating: 0, count: N * K)
+        func run() {
+            rows = [Double](repeating: 0, count: N * K)
+            EpipolarGeometry.photoConsistency(patches: &patches, mask: &mask, N: N, patchWidth: W, rows: &rows,
+                                              rowStride: K, column: 2)
+        }
+        run()
+        let zero = (log(1e-4) + 5) / 3
+        for n in 0..<3 {
+            #expect(abs(rows[n * K + 2] - zero) < 1e-9 && abs(rows[n * K + 3] - zero) < 1e-9)
+            #expect(abs(rows[n * K + 4]) < 1e-9 && abs(rows[n * K + 5]) < 1e-9)
+            #expect(rows[n * K + 6] == 0.75)
+        }
+        #expect(rows[3 * K ..< 4 * K].allSatisfy { $0 == 0 }, "invalid view untouched")
+        // View 1 sees the patch with a gain and offset: raw cost grows (most for view 1), normalised stays ~0.
+        for i in 0..<W { patches[W + i] = 0.5 * base[i] + 0.2 }
+        run()
+        #expect(rows[K + 2] > rows[2] && rows[K + 2] > rows[2 * K + 2] && rows[3] > zero + 0.1)
+        #expect(rows[K + 4] < 1e-3 && rows[5] < 1e-3)
+        // A different patch: the normalised cost rises too.
+        for i in 0..<W { patches[W + i] = base[(i * 7) % W] }
+        run()
+        #expect(rows[K + 4] > 0.1 && rows[K + 4] > rows[4])
+        // One valid view: no evidence.
+        mask = [0, 1, 0, 0]
+        run()
+        #expect(rows[K + 2] == 0 && rows[K + 5] == 0 && rows[K + 6] == 0.25)
     }
 
     @Test func checkpointRoundTrip() throws {

@@ -135,8 +135,72 @@ enum EpipolarGeometry {
                     }
                     viewMask[b * (N + 1) + 1 + n] = any ? 1 : 0
                 }
+                if cols.costs {
+                    for p in 0..<P {
+                        let g = b * P + p
+                        photoConsistency(patches: patches + g * N * patchWidth, mask: tokMask + g * N, N: N,
+                                         patchWidth: patchWidth, rows: keyIn + g * N * K, rowStride: K, column: cols.cost)
+                    }
+                }
             }
             }
+            }
+        }
+    }
+
+    /// Photo-consistency of one depth sample's N patches (width W = k·k·3, valid where mask ≠ 0), written to
+    /// columns [column, column + 5) of each valid token's row (invalid rows keep their zeros):
+    ///   0: own raw cost  squash(‖x_n − x̄‖² / W),     x̄ = mean over valid views of the patches x_n;
+    ///   1: group raw cost squash(mean over valid n of column 0's argument);
+    ///   2: own normalised cost ‖z_n − z̄‖² / W,       z_n = (x_n − mean(x_n)) / √(var(x_n) + 0.02²);
+    ///   3: group normalised cost (mean over valid n of column 2);
+    ///   4: fraction of the N views that are valid.
+    /// squash(c) = (ln(c + 1e-4) + 5) / 3 maps typical colour variances (1e-4…1) to about −1…1.7.
+    /// With one valid view the costs are 0 (no evidence) and column 4 says so.
+    static func photoConsistency<T: EngineScalar>(patches: UnsafeMutablePointer<T>, mask: UnsafePointer<UInt8>, N: Int,
+                                                  patchWidth W: Int, rows: UnsafeMutablePointer<T>, rowStride K: Int,
+                                                  column: Int) {
+        var V = 0
+        for n in 0..<N where mask[n] != 0 { V += 1 }
+        guard V > 0 else { return }
+        func squash(_ c: T) -> T { (T.elementaryLog(c + T(1e-4)) + 5) / 3 }
+        withUnsafeTemporaryAllocation(of: T.self, capacity: 2 * W + N * W + 2 * N) { buf in
+            let mean = buf.baseAddress!, zmean = mean + W, z = zmean + W, raw = z + N * W, nrm = raw + N
+            mean.update(repeating: 0, count: 2 * W)
+            for n in 0..<N where mask[n] != 0 {
+                let x = patches + n * W, zn = z + n * W
+                var s: T = 0, s2: T = 0
+                for i in 0..<W { s += x[i]; s2 += x[i] * x[i] }
+                let m = s / T(W)
+                let inv = 1 / (max(0, s2 / T(W) - m * m) + T(0.02 * 0.02)).squareRoot()
+                for i in 0..<W {
+                    mean[i] += x[i]
+                    zn[i] = (x[i] - m) * inv
+                    zmean[i] += zn[i]
+                }
+            }
+            let invV = 1 / T(V)
+            for i in 0..<(2 * W) { mean[i] *= invV }
+            var groupRaw: T = 0, groupNrm: T = 0
+            for n in 0..<N where mask[n] != 0 {
+                let x = patches + n * W, zn = z + n * W
+                var a: T = 0, c: T = 0
+                for i in 0..<W {
+                    let d = x[i] - mean[i], e = zn[i] - zmean[i]
+                    a += d * d; c += e * e
+                }
+                raw[n] = a / T(W); nrm[n] = c / T(W)
+                groupRaw += raw[n]; groupNrm += nrm[n]
+            }
+            groupRaw *= invV; groupNrm *= invV
+            let one = V > 1
+            for n in 0..<N where mask[n] != 0 {
+                let r = rows + n * K + column
+                r[0] = one ? squash(raw[n]) : 0
+                r[1] = one ? squash(groupRaw) : 0
+                r[2] = one ? nrm[n] : 0
+                r[3] = one ? groupNrm : 0
+                r[4] = T(V) / T(N)
             }
         }
     }

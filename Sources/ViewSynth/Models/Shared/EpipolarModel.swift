@@ -13,7 +13,8 @@
 //
 // Per ray (EpipolarGeometry.swift builds the inputs):
 //   key input [Tk, Kin] = [Plücker enc | disparity enc | pose(12) | rgb(3) | rgb mean/var(6)? |
-//                          feat(F) | feat mean/var(2F)?]            (? = config.crossViewStatistics)
+//                          cost(5)‡ | feat(F) | feat mean/var(2F)?]  (? = config.crossViewStatistics,
+//                                                                     ‡ = config.photoConsistency)
 //   feat = ELU(patch k×k×3 → F), the patch bilinearly sampled around the projected point.
 //   1. keyTok = keyIn·Wk + bk                                         [B·P, N, D]
 //   2. cross-view transformer over the N views at each sample          S = B·P, L = N
@@ -41,6 +42,7 @@
 //   * Patch features: the k×k patch is bilinearly interpolated at the projected point (the reference
 //     rounds to the nearest pixel), zero outside the image; rgb is the patch's centre tap.
 //   * Optional cross-view statistics (mean and variance of features and colours across valid views).
+//   * Optional photo-consistency costs of the raw patches (EpipolarGeometry.photoConsistency).
 //   * The canonical frame is a proper rotation (axes normalised by their norm; EpipolarGeometry.swift).
 
 import Foundation
@@ -75,8 +77,8 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
     /// Column layout of the key input: [ray enc | point enc | pose (GPNR) | rgb | rgb stats? | feat |
     /// feat stats? | view embedding (LFNR)]. Columns from `feat` on carry gradients.
     struct Columns {
-        let ray: Int, disparity: Int, pose: Int, rgb: Int, rgbStats: Int, feat: Int, featStats: Int, embed: Int, width: Int
-        let rayValues: Int, pointValues: Int, rayWidth: Int, disparityWidth: Int, stats: Bool, F: Int, E: Int
+        let ray: Int, disparity: Int, pose: Int, rgb: Int, rgbStats: Int, cost: Int, feat: Int, featStats: Int, embed: Int, width: Int
+        let rayValues: Int, pointValues: Int, rayWidth: Int, disparityWidth: Int, stats: Bool, costs: Bool, F: Int, E: Int
         /// Width of the query encoding (LFNR; the target ray's light-field encoding).
         let queryWidth: Int
         init(_ c: ModelConfig, kind: ModelKind) {
@@ -86,6 +88,7 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
             rayWidth = rayValues * (1 + 2 * c.rayEncodingDegrees)
             disparityWidth = pointValues * (1 + 2 * c.pointEncodingDegrees)
             stats = c.crossViewStatistics
+            costs = c.photoConsistency
             F = c.patchFeatures
             E = lfnr && c.lfnr.viewEmbeddings > 0 ? c.lfnr.embeddingWidth : 0
             ray = 0
@@ -93,12 +96,15 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
             pose = disparity + disparityWidth
             rgb = pose + (lfnr ? 0 : 12)
             rgbStats = rgb + 3
-            feat = rgbStats + (stats ? 6 : 0)
+            cost = rgbStats + (stats ? 6 : 0)
+            feat = cost + (costs ? Self.costWidth : 0)
             featStats = feat + F
             embed = featStats + (stats ? 2 * F : 0)
             width = embed + E
             queryWidth = rayWidth
         }
+        /// Photo-consistency columns (config.photoConsistency; EpipolarGeometry.photoConsistency).
+        static var costWidth: Int { 5 }
         /// Columns from `feat` on carry gradients (the rest are geometry and colours).
         var gradientWidth: Int { width - feat }
     }

@@ -27,7 +27,7 @@ public enum ModelCheckpoint {
             throw ViewSynthError(url, expected: "metadata \"model\": gpnr or lfnr", found: header.metadata["model"].map { "\"\($0)\"" } ?? "none")
         }
         guard let configText = header.metadata["config"],
-              let config = try? JSONDecoder().decode(ModelConfig.self, from: Data(configText.utf8)) else {
+              let config = try? ModelConfig.decode(Data(configText.utf8), path: url) else {
             throw ViewSynthError(url, expected: "metadata \"config\" holding a model configuration", found: "none or invalid")
         }
         try config.validate(path: url)
