@@ -45,7 +45,9 @@ let package = Package(
         .target(name: "ViewSynthSynthetic", dependencies: ["ViewSynthCore"]),
         .target(
             name: "ViewSynth",
-            dependencies: ["ViewSynthCore", "ViewSynthEngine", "ViewSynthSynthetic"]),
+            dependencies: ["ViewSynthCore", "ViewSynthEngine", "ViewSynthSynthetic"],
+            // The shipped GPNR weights (ShippedWeights.swift; README "Shipped GPNR weights").
+            resources: [.copy("Resources/gpnr.safetensors")]),
         .executableTarget(
             name: "ViewSynthCLI",
             dependencies: [

@@ -25,6 +25,8 @@ struct TrainingCLIOptions: ParsableArguments {
     @Option(help: "Worker threads (default: all cores). Losses and weights do not depend on it.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Continue from the output folder's checkpoint (bit-exactly; same options).") var resume = false
+    @Option(help: "Stop (with a checkpoint) after this step, keeping the schedule of --steps; --resume continues. Reproduces weights taken mid-schedule (the shipped weights: --steps 13000 --stop-at 8010).")
+    var stopAt: Int?
     @Flag(help: "No progress bar.") var quiet = false
     @Option(help: "Memory bound (MiB) of the decoded images kept in memory, shared equally by the scene folders.")
     var cacheMb: Int = 4096
@@ -32,6 +34,9 @@ struct TrainingCLIOptions: ParsableArguments {
     func validate() throws {
         guard cacheMb >= 1 else { throw ValidationError("--cache-mb must be at least 1, found \(cacheMb)") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, found \(threads)") }
+        if let stopAt, stopAt < 1 || stopAt > steps {
+            throw ValidationError("--stop-at must be within 1…--steps (\(steps)), found \(stopAt)")
+        }
         do { try options.validate() } catch let e as ViewSynthError { throw ValidationError(e.description) }
     }
 
@@ -61,7 +66,7 @@ struct TrainingCLIOptions: ParsableArguments {
         if run.step > 0 { printErr("resuming at step \(run.step) from \(run.checkpointURL.path)") }
         if let w = run.resumeWarning { printErr("warning: " + w) }
         let summary = try run.run(
-            provenance: "viewsynth " + CommandLine.arguments.dropFirst().joined(separator: " "),
+            provenance: "viewsynth " + CommandLine.arguments.dropFirst().joined(separator: " "), stopAt: stopAt,
             onStep: { row in
                 bar.advance(by: 1, status: String(format: "loss %.4f psnr %.2f dB (running %.2f) %.0f rays/s",
                                                   row.loss, row.psnr, run.log.runningPSNR(), row.raysPerSecond))
@@ -71,6 +76,9 @@ struct TrainingCLIOptions: ParsableArguments {
         if summary.cancelled {
             printErr("interrupted at step \(summary.lastStep); checkpoint written to \(run.checkpointURL.path); rerun with --resume to continue")
         } else {
+            if summary.lastStep < run.options.steps {
+                printErr("stopped at step \(summary.lastStep) (--stop-at); rerun with --resume to continue")
+            }
             var line = String(format: "trained steps %d…%d in %.1f s (%.0f rays/s); running PSNR %.2f dB", summary.firstStep + 1,
                               summary.lastStep, summary.seconds, summary.meanRaysPerSecond, run.log.runningPSNR())
             if let v = summary.lastValidationPSNR { line += String(format: ", validation PSNR %.2f dB", v) }
@@ -99,7 +107,7 @@ struct TrainCommand: ParsableCommand {
         Example: viewsynth train --config small --scenes ../shared/scenes/train/* --synthetic 4 --val ../shared/scenes/dev/lego --steps 2000
         """)
 
-    @Option(help: ArgumentHelp("Model configuration: a preset (paper, small, tiny) or a JSON file.", valueName: "name|file"))
+    @Option(help: ArgumentHelp("Model configuration: a preset (paper, small, small-pc, tiny) or a JSON file.", valueName: "name|file"))
     var config: String = "small"
     @Option(help: "Model kind: gpnr or lfnr.") var kind: ModelKind = .gpnr
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Training scene folders.", valueName: "dir"))
@@ -176,7 +184,7 @@ struct FitCommand: ParsableCommand {
         """)
 
     @Argument(help: ArgumentHelp("Scene folder.", valueName: "scene")) var scene: String
-    @Option(help: ArgumentHelp("Model configuration: a preset (paper, small, tiny) or a JSON file.", valueName: "name|file"))
+    @Option(help: ArgumentHelp("Model configuration: a preset (paper, small, small-pc, tiny) or a JSON file.", valueName: "name|file"))
     var config: String = "small"
     @Option(help: ArgumentHelp("Output folder.", valueName: "dir")) var out: String?
     @OptionGroup var training: TrainingCLIOptions

@@ -87,6 +87,14 @@ public struct ModelConfig: Codable, Sendable, Hashable {
     /// A CPU configuration: 2+2+2 layers, width 64, 32 samples, 8 views, 5×5 patches, 16 features.
     public static var small: ModelConfig { ModelConfig() }
 
+    /// `small` with the photo-consistency columns: the configuration of the shipped GPNR weights.
+    public static var smallPC: ModelConfig {
+        var c = ModelConfig()
+        c.name = "small-pc"
+        c.photoConsistency = true
+        return c
+    }
+
     /// A very small configuration for tests (gradient checks, overfitting).
     public static var tiny: ModelConfig {
         var c = ModelConfig()
@@ -101,12 +109,13 @@ public struct ModelConfig: Codable, Sendable, Hashable {
         return c
     }
 
-    public static let presetNames = ["paper", "small", "tiny"]
+    public static let presetNames = ["paper", "small", "small-pc", "tiny"]
 
     public static func preset(_ name: String) -> ModelConfig? {
         switch name {
         case "paper": return .paper
         case "small": return .small
+        case "small-pc": return .smallPC
         case "tiny": return .tiny
         default: return nil
         }

@@ -119,18 +119,21 @@ public final class TrainingRun: @unchecked Sendable {
         public var meanRaysPerSecond: Double
     }
 
-    /// Runs steps `step + 1 … options.steps`. `onStep` sees each logged row (for a progress bar);
-    /// `message` gets validation results and checkpoint notices.
+    /// Runs steps `step + 1 … options.steps` (or only up to `stopAt`, e.g. to reproduce weights taken at an
+    /// intermediate step; the learning-rate schedule still spans `options.steps`, and a later `resume`
+    /// continues bit-exactly). `onStep` sees each logged row (for a progress bar); `message` gets validation
+    /// results and checkpoint notices.
     @discardableResult
-    public func run(provenance: String = "", onStep: ((TrainingLog.Row) -> Void)? = nil,
+    public func run(provenance: String = "", stopAt: Int? = nil, onStep: ((TrainingLog.Row) -> Void)? = nil,
                     message: (String) -> Void = { _ in }) throws -> Summary {
+        let end = min(options.steps, stopAt ?? options.steps)
         let first = step
         let start = Date()
         var trainSeconds = 0.0, trainRays = 0
         var lastVal: Double? = nil
         let elapsedBefore = log.rows.last?.seconds ?? 0
         let prefetcher = BatchPrefetcher(self)
-        while step < options.steps && !isCancelled {
+        while step < end && !isCancelled {
             let t0 = Date()
             let b = try prefetcher.take(step: step + 1)
             let t1 = Date()
