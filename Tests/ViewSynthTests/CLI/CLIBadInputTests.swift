@@ -123,3 +123,20 @@ import Testing
                            mentions: ["spiarl", "test, all, spiral, interpolate", "no such file"])
     }
 }
+
+/// `--weights` choices that cannot work are refused before any rendering, naming the conflict.
+struct ModelWeightsOptionTests {
+    @Test func conflictingWeightChoicesAreRefused() throws {
+        let scene = TestPaths.packageRoot.appendingPathComponent("Scenes/demo-forward").path
+        let out = TestPaths.temporaryDirectory("weights-option")
+        defer { try? FileManager.default.removeItem(at: out) }
+        for (args, mention) in [(["--method", "gpnr", "--config", "tiny", "--weights", "shipped"], "--config"),
+                                (["--method", "lfnr", "--weights", "shipped"], "only GPNR weights are shipped"),
+                                (["--method", "gpnr", "--weights", "/nonexistent/w.safetensors"], "/nonexistent/w.safetensors")] {
+            let r = try runCLI(["render", scene, "--out", out.path, "--quiet"] + args)
+            #expect(r.status != 0, "\(args)")
+            #expect(r.stderr.contains(mention), "\(args): \(r.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".png") }.isEmpty)
+    }
+}
