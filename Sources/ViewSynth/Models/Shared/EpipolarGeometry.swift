@@ -138,7 +138,7 @@ enum EpipolarGeometry {
                 if cols.costs {
                     for p in 0..<P {
                         let g = b * P + p
-                        photoConsistency(patches: patches + g * N * patchWidth, mask: tokMask + g * N, N: N,
+                        photoConsistency(patches: UnsafePointer(patches + g * N * patchWidth), mask: tokMask + g * N, N: N,
                                          patchWidth: patchWidth, rows: keyIn + g * N * K, rowStride: K, column: cols.cost)
                     }
                 }
@@ -157,7 +157,7 @@ enum EpipolarGeometry {
     ///   4: fraction of the N views that are valid.
     /// squash(c) = (ln(c + 1e-4) + 5) / 3 maps typical colour variances (1e-4…1) to about −1…1.7.
     /// With one valid view the costs are 0 (no evidence) and column 4 says so.
-    static func photoConsistency<T: EngineScalar>(patches: UnsafeMutablePointer<T>, mask: UnsafePointer<UInt8>, N: Int,
+    static func photoConsistency<T: EngineScalar>(patches: UnsafePointer<T>, mask: UnsafePointer<UInt8>, N: Int,
                                                   patchWidth W: Int, rows: UnsafeMutablePointer<T>, rowStride K: Int,
                                                   column: Int) {
         var V = 0
