@@ -141,8 +141,22 @@ public enum ModelBenchmark {
         let B = o.renderBatch ?? config.renderBatch
         let trainB = o.trainBatch ?? (config.width <= 64 ? 512 : 24)
         let vs = syntheticViewSet(Float.self, views: config.views, width: o.imageWidth, height: o.imageHeight)
+        // Guided configs: the rays are a strip of pixels with their sweep guidance (the guidance itself is
+        // not timed here; `bench render` measures the whole render).
+        let guidance = config.guidance.map { _ in GuidanceBatch(capacity: max(B, trainB) * 2 + 2 * o.imageWidth, samples: config.samples) }
         func rays(_ n: Int, offset: Int) -> [ModelRay] {
-            (0..<n).map { i in
+            if let gs = config.guidance, let guidance {
+                let w = min(n, o.imageWidth), h = (n + w - 1) / w
+                let row0 = offset == 17 ? guidance.capacity / 2 : (offset / 1000) * (guidance.capacity / 4)
+                let tile = PixelTile(x0: 0, y0: min(o.imageHeight - h, offset % max(1, o.imageHeight - h)), width: w, height: h)
+                let guide = SweepGuide(settings: gs, views: config.views, samples: config.samples, maxPixels: tile.pixelCount)
+                guide.fill(tile: tile, viewSet: vs, placement: .binCentres, keyView: 0, into: guidance, row0: row0)
+                return (0..<n).map { i in
+                    ModelRay(viewSet: 0, x: Double(tile.x0 + i % w) + 0.5, y: Double(tile.y0 + i / w) + 0.5,
+                             key: UInt64(i), guide: Int32(row0 + i))
+                }
+            }
+            return (0..<n).map { i in
                 let p = (offset + i * 7919) % (o.imageWidth * o.imageHeight)
                 return ModelRay(viewSet: 0, x: Double(p % o.imageWidth) + 0.5, y: Double(p / o.imageWidth) + 0.5,
                                 key: UInt64(p))
@@ -162,7 +176,7 @@ public enum ModelBenchmark {
             let t = measure(o.secondsPerMeasurement) {
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                     Threading.serial {
-                        batches[w].withUnsafeBufferPointer { model.forward(rays: $0, viewSets: [vs], workspace: wss[w]) }
+                        batches[w].withUnsafeBufferPointer { model.forward(rays: $0, viewSets: [vs], guidance: guidance, workspace: wss[w]) }
                     }
                 }
             }
@@ -175,7 +189,7 @@ public enum ModelBenchmark {
                 let batch = rays(trainB, offset: 17)
                 let targets = [Float](repeating: 0.5, count: trainB * 3)
                 let tt = measure(o.secondsPerMeasurement) {
-                    trainer.step(rays: batch, targets: targets, viewSets: [vs], placement: .stratified(seed: 3))
+                    trainer.step(rays: batch, targets: targets, viewSets: [vs], placement: .stratified(seed: 3), guidance: guidance)
                 }
                 trainRate = Double(trainB) / tt.wall
                 trainCPURate = Double(trainB) / tt.cpu

@@ -56,6 +56,8 @@ public struct ModelConfig: Codable, Sendable, Hashable {
     public var renderBatch: Int = 16
     /// LFNR-only settings.
     public var lfnr: LFNRSettings = LFNRSettings()
+    /// The plane sweep's evidence inside the model (SweepGuidance.swift); nil = off (the shipped `small-pc`).
+    public var guidance: GuidanceSettings? = nil
 
     public init() {}
 
@@ -109,13 +111,31 @@ public struct ModelConfig: Codable, Sendable, Hashable {
         return c
     }
 
-    public static let presetNames = ["paper", "small", "small-pc", "tiny"]
+    /// `small-pc` plus every sweep-guidance lever (cost-volume input, guided samples, sweep-initialised output).
+    public static var guided: ModelConfig {
+        var c = smallPC
+        c.name = "guided"
+        c.guidance = GuidanceSettings()
+        return c
+    }
+
+    /// `guided` with 9×9 patches.
+    public static var guided9: ModelConfig {
+        var c = guided
+        c.name = "guided-9"
+        c.patchSize = 9
+        return c
+    }
+
+    public static let presetNames = ["paper", "small", "small-pc", "guided", "guided-9", "tiny"]
 
     public static func preset(_ name: String) -> ModelConfig? {
         switch name {
         case "paper": return .paper
         case "small": return .small
         case "small-pc": return .smallPC
+        case "guided": return .guided
+        case "guided-9": return .guided9
         case "tiny": return .tiny
         default: return nil
         }
@@ -148,11 +168,18 @@ public struct ModelConfig: Codable, Sendable, Hashable {
             throw ViewSynthError(path, expected: "\"base\" one of \(presetNames.joined(separator: ", "))", found: "\"\(baseName)\"")
         }
         var merged = try JSONSerialization.jsonObject(with: JSONEncoder().encode(base)) as! [String: Any]
+        // Optional sections absent from the base (nil) are still known fields; a partial section is filled
+        // from the defaults.
+        if merged["guidance"] == nil, dict["guidance"] != nil, !(dict["guidance"] is NSNull) {
+            merged["guidance"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(GuidanceSettings())) as! [String: Any]
+        }
         for (k, v) in dict {
-            guard merged[k] != nil else {
+            guard merged[k] != nil || k == "guidance" else {
                 throw ViewSynthError(path, expected: "model config fields (\(merged.keys.sorted().joined(separator: ", ")))", found: "unknown field \"\(k)\"")
             }
-            if k == "lfnr", let sub = v as? [String: Any], var m = merged[k] as? [String: Any] {
+            if k == "guidance" && v is NSNull {
+                merged.removeValue(forKey: k)
+            } else if k == "lfnr" || k == "guidance", let sub = v as? [String: Any], var m = merged[k] as? [String: Any] {
                 for (a, b) in sub { m[a] = b }
                 merged[k] = m
             } else {
@@ -189,6 +216,18 @@ public struct ModelConfig: Codable, Sendable, Hashable {
         try check(["plucker", "lightslab"].contains(lfnr.parameterisation), "lfnr.parameterisation plucker or lightslab", lfnr.parameterisation)
         try check(lfnr.viewEmbeddings >= 0 && lfnr.embeddingWidth >= 1, "lfnr.viewEmbeddings ≥ 0, embeddingWidth ≥ 1",
                   "\(lfnr.viewEmbeddings), \(lfnr.embeddingWidth)")
+        try check(width <= 4096 && mlpWidth <= 16384 && heads <= 256, "width ≤ 4096, mlpWidth ≤ 16384, heads ≤ 256",
+                  "\(width), \(mlpWidth), \(heads)")
+        try check(crossViewLayers <= 64 && epipolarLayers <= 64 && viewLayers <= 64, "at most 64 layers per transformer",
+                  "\(crossViewLayers), \(epipolarLayers), \(viewLayers)")
+        try check(samples <= 1024 && views <= 64 && patchSize <= 31 && patchFeatures <= 1024 && renderBatch <= 65536,
+                  "samples ≤ 1024, views ≤ 64, patchSize ≤ 31, patchFeatures ≤ 1024, renderBatch ≤ 65536",
+                  "\(samples), \(views), \(patchSize), \(patchFeatures), \(renderBatch)")
+        try check(lfnr.viewEmbeddings <= 100_000 && lfnr.embeddingWidth <= 1024, "lfnr.viewEmbeddings ≤ 100000, embeddingWidth ≤ 1024",
+                  "\(lfnr.viewEmbeddings), \(lfnr.embeddingWidth)")
+        if let g = guidance {
+            if let problem = g.problem(samples: samples) { try check(false, "usable guidance settings", problem) }
+        }
     }
 
     /// Compact JSON (sorted keys), stored in checkpoints.

@@ -42,6 +42,8 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     public var logEvery: Int = 10
     /// Rays per micro-batch of the trainer (nil: ModelTrainer.defaultMicroBatch).
     public var microBatch: Int? = nil
+    /// Guided models: rays are drawn as square tiles of this side (they share the sweep's cost windows).
+    public var tile: Int = 8
 
     public init() {}
 
@@ -59,7 +61,13 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
                   "warmup, checkpoint and validation intervals ≥ 0, log interval ≥ 1",
                   "\(warmupSteps), \(checkpointEvery), \(validationEvery), \(logEvery)")
         try check(validationViews >= 1 && validationRays >= 0, "validation views ≥ 1 and rays ≥ 0", "\(validationViews), \(validationRays)")
-        if let m = microBatch { try check(m >= 1, "micro-batch ≥ 1", "\(m)") }
+        if let m = microBatch { try check(m >= 1 && m <= 65536, "micro-batch in 1…65536", "\(m)") }
+        try check(tile >= 1 && tile <= 64, "tile side in 1…64", "\(tile)")
+        try check(steps <= 100_000_000 && raysPerStep <= 1 << 20 && scenesPerStep <= 4096 && referencePool <= 4096,
+                  "steps ≤ 1e8, rays per step ≤ 2^20, scenes per step ≤ 4096, reference pool ≤ 4096",
+                  "\(steps), \(raysPerStep), \(scenesPerStep), \(referencePool)")
+        try check(validationViews <= 1024 && validationRays <= 1 << 24, "validation views ≤ 1024 and rays ≤ 2^24",
+                  "\(validationViews), \(validationRays)")
     }
 
     public var optimizer: AdamW<Float>.Configuration {
@@ -84,6 +92,8 @@ public struct TrainingBatch: @unchecked Sendable {
     /// (scene index, target view) per view set.
     public var draws: [(scene: Int, target: Int, references: [Int])]
     public var placement: DepthPlacement
+    /// Sweep guidance of the rays (guided models; rays name their rows).
+    public var guidance: GuidanceBatch? = nil
 }
 
 enum TrainingSampler {
@@ -99,9 +109,13 @@ enum TrainingSampler {
     static func below(_ n: Int, _ g: inout SplitMix64) -> Int { Int(g.next() % UInt64(n)) }
 
     /// Draws the batch of `step` (see the file head).
-    static func batch(step: Int, seed: UInt64, scenes: [TrainingScene], views: Int, options o: TrainingOptions) throws -> TrainingBatch {
+    static func batch(step: Int, seed: UInt64, scenes: [TrainingScene], config: ModelConfig, options o: TrainingOptions) throws -> TrainingBatch {
+        let views = config.views
         var g = rng(seed: seed, step: step)
         let placementSeed = g.next()
+        let tile = o.tile
+        let guide = config.guidance.map { SweepGuide(settings: $0, views: views, samples: config.samples, maxPixels: tile * tile) }
+        let guidance = config.guidance.map { _ in GuidanceBatch(capacity: o.raysPerStep + tile * tile, samples: config.samples) }
         var viewSets: [ViewSet<Float>] = []
         var rays: [ModelRay] = []
         var targets: [Float] = []
@@ -125,6 +139,28 @@ enum TrainingSampler {
             draws.append((si, t, refs))
             let img = try scene.image(t)
             let count = o.raysPerStep / S + (s < o.raysPerStep % S ? 1 : 0)
+            if let guide, let guidance {
+                // Tiles (row-major pixels) sharing the cost windows; the last one may be cut short.
+                let vs = viewSets[s]
+                var left = count
+                while left > 0 {
+                    let tw = min(tile, img.width), th = min(tile, img.height)
+                    let x0 = below(img.width - tw + 1, &g), y0 = below(img.height - th + 1, &g)
+                    let pt = PixelTile(x0: x0, y0: y0, width: tw, height: th)
+                    let row0 = rays.count
+                    guide.fill(tile: pt, viewSet: vs, placement: .stratified(seed: placementSeed), keyView: t,
+                               into: guidance, row0: row0)
+                    for i in 0..<min(left, pt.pixelCount) {
+                        let x = x0 + i % tw, y = y0 + i / tw
+                        rays.append(ModelRay(viewSet: s, x: Double(x) + 0.5, y: Double(y) + 0.5,
+                                             key: DepthSampler.rayKey(view: t, x: x, y: y), guide: Int32(row0 + i)))
+                        let p = (y * img.width + x) * 3
+                        targets.append(img.pixels[p]); targets.append(img.pixels[p + 1]); targets.append(img.pixels[p + 2])
+                    }
+                    left -= min(left, pt.pixelCount)
+                }
+                continue
+            }
             for _ in 0..<count {
                 let x = below(img.width, &g), y = below(img.height, &g)
                 rays.append(ModelRay(viewSet: s, x: Double(x) + 0.5, y: Double(y) + 0.5,
@@ -134,6 +170,6 @@ enum TrainingSampler {
             }
         }
         return TrainingBatch(viewSets: viewSets, rays: rays, targets: targets, draws: draws,
-                             placement: .stratified(seed: placementSeed))
+                             placement: .stratified(seed: placementSeed), guidance: guidance)
     }
 }

@@ -94,7 +94,7 @@ public final class TrainingRun: @unchecked Sendable {
 
     /// The batch of step `t` (1-based; deterministic).
     public func batch(step t: Int) throws -> TrainingBatch {
-        try TrainingSampler.batch(step: t, seed: options.seed, scenes: scenes, views: model.config.views, options: options)
+        try TrainingSampler.batch(step: t, seed: options.seed, scenes: scenes, config: model.config, options: options)
     }
 
     /// Writes checkpoint.safetensors (with optimizer state), weights.safetensors and log.csv.
@@ -140,7 +140,8 @@ public final class TrainingRun: @unchecked Sendable {
             // Draw the next batch on another thread while this step's math runs (decoding images on first
             // use, copying them into view sets); batches are pure functions of (seed, step).
             if step + 2 <= options.steps { prefetcher.request(step: step + 2) }
-            let r = trainer.step(rays: b.rays, targets: b.targets, viewSets: b.viewSets, placement: b.placement)
+            let r = trainer.step(rays: b.rays, targets: b.targets, viewSets: b.viewSets, placement: b.placement,
+                                 guidance: b.guidance)
             let t2 = Date()
             step += 1
             let dt = t2.timeIntervalSince(t0)
@@ -185,13 +186,37 @@ public final class TrainingRun: @unchecked Sendable {
                 let vs = try scene.viewSet(target: scene.cameras[t], references: refs)
                 let img = try scene.image(t)
                 var pixels = Array(0..<(img.width * img.height))
-                if options.validationRays > 0 && options.validationRays < pixels.count {
+                var guidance: GuidanceBatch? = nil
+                if let gs = model.config.guidance {
+                    // Guided models: whole tiles (the sweep's cost needs their windows), a fixed seeded set of
+                    // tiles of the training tile side covering about validationRays pixels.
+                    let side = options.tile
+                    let tw = min(side, img.width), th = min(side, img.height)
+                    let cols = img.width / tw, rows = img.height / th
+                    var blocks = Array(0..<(cols * rows))
+                    let want = options.validationRays > 0 ? min(blocks.count, max(1, options.validationRays / (tw * th))) : blocks.count
+                    var g = SplitMix64(seed: 0x5641_4C49_4441_5445 ^ UInt64(t))
+                    for i in 0..<want { blocks.swapAt(i, i + TrainingSampler.below(blocks.count - i, &g)) }
+                    let chosen = Array(blocks.prefix(want)).sorted()
+                    let guide = SweepGuide(settings: gs, views: model.config.views, samples: model.config.samples, maxPixels: tw * th)
+                    let batch = GuidanceBatch(capacity: chosen.count * tw * th, samples: model.config.samples)
+                    pixels = []
+                    for (i, blk) in chosen.enumerated() {
+                        let pt = PixelTile(x0: (blk % cols) * tw, y0: (blk / cols) * th, width: tw, height: th)
+                        guide.fill(tile: pt, viewSet: vs, placement: .binCentres, keyView: t, into: batch, row0: i * tw * th)
+                        for q in 0..<(tw * th) { pixels.append((pt.y0 + q / tw) * img.width + pt.x0 + q % tw) }
+                    }
+                    guidance = batch
+                } else if options.validationRays > 0 && options.validationRays < pixels.count {
                     var g = SplitMix64(seed: 0x5641_4C49_4441_5445 ^ UInt64(t))
                     for i in 0..<options.validationRays { pixels.swapAt(i, i + TrainingSampler.below(pixels.count - i, &g)) }
                     pixels = Array(pixels.prefix(options.validationRays)).sorted()
                 }
-                let rays = pixels.map { ModelRay(viewSet: 0, x: Double($0 % img.width) + 0.5, y: Double($0 / img.width) + 0.5) }
-                let rgb = predict(rays: rays, viewSet: vs)
+                let rays = pixels.enumerated().map {
+                    ModelRay(viewSet: 0, x: Double($1 % img.width) + 0.5, y: Double($1 / img.width) + 0.5,
+                             guide: guidance == nil ? -1 : Int32($0))
+                }
+                let rgb = predict(rays: rays, viewSet: vs, guidance: guidance)
                 for (i, p) in pixels.enumerated() {
                     for c in 0..<3 {
                         let e = Double(min(1, max(0, rgb[3 * i + c])) - img.pixels[3 * p + c])
@@ -207,7 +232,7 @@ public final class TrainingRun: @unchecked Sendable {
 
     /// Predicted colours (3 per ray) in fixed batches of `renderBatch`, spread over two workers (batch i on
     /// worker i mod 2), so the result does not depend on the thread count.
-    func predict(rays: [ModelRay], viewSet: ViewSet<Float>) -> [Float] {
+    func predict(rays: [ModelRay], viewSet: ViewSet<Float>, guidance: GuidanceBatch? = nil) -> [Float] {
         let B = model.config.renderBatch, W = 2
         let chunks = (rays.count + B - 1) / B
         var out = [Float](repeating: 0, count: rays.count * 3)
@@ -221,7 +246,7 @@ public final class TrainingRun: @unchecked Sendable {
                         let lo = i * B, hi = min(rays.count, lo + B)
                         rays.withUnsafeBufferPointer { r in
                             self.model.forward(rays: UnsafeBufferPointer(rebasing: r[lo..<hi]), viewSets: [viewSet],
-                                               workspace: workspaces[w])
+                                               guidance: guidance, workspace: workspaces[w])
                         }
                         for j in 0..<(3 * (hi - lo)) { op[3 * lo + j] = workspaces[w].rgb[j] }
                         i += W

@@ -69,22 +69,10 @@ public struct PlaneSweep: RenderMethod {
         let chosen = ReferenceViewSelector(count: config.views, criterion: config.criterion).select(
             for: target, among: references.scene.views.map(\.camera), candidates: references.candidates,
             excluding: excludingView)
-        var refs: [Reference] = [], blend: [SweepImage] = [], cost: [SweepImage] = []
-        for i in chosen {
-            let cam = references.scene.views[i].camera
-            let img = try references.image(i)
-            refs.append(Reference(camera: cam, refFromTarget: cam.cameraFromWorld * target.worldFromCamera))
-            let b = SweepImage(img)
-            blend.append(b)
-            cost.append(config.costBlur > 0 ? SweepImage(img, blurSigma: config.costBlur) : b)
-        }
         let scene = references.scene
-        let d = config.planes
-        let inv = (0..<d).map { k -> Double in
-            let t = d > 1 ? Double(k) / Double(d - 1) : 0
-            return (1 / scene.near) * (1 - t) + (1 / scene.far) * t
-        }
-        return ViewContext(refs: refs, costImages: cost, blendImages: blend, inverseDepths: inv)
+        return PlaneSweep.context(target: target, references: chosen.map { scene.views[$0].camera },
+                                  images: try chosen.map { try references.image($0) }, near: scene.near, far: scene.far,
+                                  config: config)
     }
 
     public func render(tile: PixelTile, target: Camera, context: ViewContext, scratch s: inout Scratch, output: TileOutput) {

@@ -24,10 +24,11 @@ struct AttentionPooling: Sendable {
         @inline(__always) func row(_ g: Int, _ l: Int) -> Int { g * stride + offset + l }
     }
 
-    /// Writes weights a [G, L] and pooled [G, D].
+    /// Writes weights a [G, L] and pooled [G, D]. `offset` [G, L]: a constant added to each score (a prior;
+    /// its gradient is the score gradient that `backward` leaves in its scratch).
     func forward<T: EngineScalar>(tokens x: UnsafePointer<T>, mask: UnsafePointer<UInt8>, _ lay: Layout,
                                   weights a: UnsafeMutablePointer<T>, pooled: UnsafeMutablePointer<T>,
-                                  _ p: ParameterStore<T>) {
+                                  offset: UnsafePointer<T>? = nil, _ p: ParameterStore<T>) {
         let w = p.value(score.weight).constPointer, b = p.value(score.bias!)[0]
         let D = lay.width, L = lay.length
         Threading.parallelFor(lay.groups, minimumPerWorker: max(1, 4096 / max(1, L * D))) { r in
@@ -41,6 +42,7 @@ struct AttentionPooling: Sendable {
                     var s: T = 0
                     for c in 0..<D { s += w[c] * xr[c] }
                     s += b
+                    if let offset { s += offset[g * L + l] }
                     ag[l] = s
                     if s > mx { mx = s }
                 }
@@ -67,7 +69,7 @@ struct AttentionPooling: Sendable {
 
     /// Backward. `dPooled` [G, D]; `dWeightsExtra` [G, L] an extra gradient on the weights (or nil);
     /// accumulates into dTokens (same row layout as the tokens) and the score parameters.
-    /// `scratch` holds G·L elements.
+    /// `scratch` holds G·L elements; afterwards it holds the score gradients [G, L] (0 at masked keys).
     func backward<T: EngineScalar>(tokens x: UnsafePointer<T>, mask: UnsafePointer<UInt8>, _ lay: Layout,
                                    weights a: UnsafePointer<T>, dPooled: UnsafePointer<T>,
                                    dWeightsExtra: UnsafePointer<T>?, dTokens: UnsafeMutablePointer<T>,

@@ -23,8 +23,8 @@ import ViewSynthEngine
 
 enum EpipolarGeometry {
     static func build<T: EngineScalar>(model: EpipolarModel<T>, rays input: UnsafeBufferPointer<ModelRay>,
-                                       viewSets: [ViewSet<T>], placement: DepthPlacement, ws: EpipolarWorkspace<T>,
-                                       _ params: ParameterStore<T>) {
+                                       viewSets: [ViewSet<T>], placement: DepthPlacement, guidance: GuidanceBatch?,
+                                       ws: EpipolarWorkspace<T>, _ params: ParameterStore<T>) {
         let c = model.config, cols = model.columns
         let N = c.views, P = c.samples, K = cols.width, k = c.patchSize
         let Lr = c.rayEncodingDegrees, Lp = c.pointEncodingDegrees
@@ -40,6 +40,12 @@ enum EpipolarGeometry {
         let emb = model.embedding.map { params.value($0).constPointer }
         let qEnc = ws.qEnc.pointer, Q = cols.queryWidth
         let dw = cols.disparityWidth
+        let gs = c.guidance
+        precondition(gs == nil || guidance?.samples == P, "EpipolarGeometry: a guided model needs a GuidanceBatch of \(P) samples")
+        let summaryQuery = cols.summaryQuery, sweepInit = gs?.sweepInit ?? false
+        let cs = T(gs?.costScale ?? 1)
+        let sweepDefaults = PlaneSweepConfig()
+        let angleScale = sweepDefaults.angleScale, sigma2 = sweepDefaults.colorSigma * sweepDefaults.colorSigma
         Threading.parallelFor(ws.B, minimumPerWorker: 4) { range in
             // Per-chunk scratch: encoder inputs, the disparity encodings of one ray's samples (GPNR: the same
             // for all N views), the pose features of the N views.
@@ -54,7 +60,13 @@ enum EpipolarGeometry {
                 ws.rays[b] = ray
                 let canon = ray.canonicalFromWorld(up: cam.up)
                 let zrow = ws.depths + b * P
-                samplers[mr.viewSet].fill(zrow, rayKey: mr.key)
+                let grow = Int(mr.guide)
+                if let guidance {
+                    precondition(grow >= 0 && grow < guidance.capacity, "EpipolarGeometry: ray without a guidance row")
+                    zrow.update(from: guidance.depths + grow * P, count: P)
+                } else {
+                    samplers[mr.viewSet].fill(zrow, rayKey: mr.key)
+                }
                 let cosT = dot(ray.direction, cam.forward)
                 withUnsafePointer(to: ray) { rp in
                     vs.projector.project(rays: UnsafeBufferPointer(start: rp, count: 1),
@@ -66,6 +78,11 @@ enum EpipolarGeometry {
                 let s = vs.near
                 let nRefs = vs.references.count
                 let origin = ray.origin / s, direction = ray.direction
+                if summaryQuery, let guidance {
+                    // The cost curve's summary ends the query encoding (GPNR: it is the whole encoding).
+                    let sm = guidance.summary + grow * GuidanceSettings.summaryWidth, q = qEnc + b * Q + Q - GuidanceSettings.summaryWidth
+                    q[0] = cs * T(sm[0]); q[1] = cs * T(sm[1]); q[2] = T(sm[2]); q[3] = T(sm[3])
+                }
                 if lfnr {
                     // Query: the target ray's light-field encoding (world frame, lengths / near).
                     lightField(origin: origin, direction: direction, slab: slab, into: e)
@@ -132,8 +149,49 @@ enum EpipolarGeometry {
                                     into: patches + tok * patchWidth)
                         let centre = patches + tok * patchWidth + ((k / 2) * k + k / 2) * 3
                         row[cols.rgb] = centre[0]; row[cols.rgb + 1] = centre[1]; row[cols.rgb + 2] = centre[2]
+                        if cols.guideCosts, let guidance {
+                            // Cost columns: the sweep's cost at this depth, relative to the curve's minimum, the
+                            // signed distance to the nearest minimum (squashed) and the guided flag.
+                            let o = grow * P + p, g = row + cols.guide
+                            let cmin = guidance.summary[grow * GuidanceSettings.summaryWidth]
+                            g[0] = cs * T(guidance.cost[o]); g[1] = cs * T(guidance.cost[o] - cmin)
+                            g[2] = T(Foundation.tanh(Double(guidance.offset[o]) / 2)); g[3] = T(guidance.guided[o])
+                        }
                     }
                     viewMask[b * (N + 1) + 1 + n] = any ? 1 : 0
+                }
+                if sweepInit, let guidance {
+                    // Priors: epipolar −cost at each sample (the same for every view); views: the sweep's blend
+                    // weights at its own depth (the lowest-cost sample pb): lumigraph −angle/angleScale, robust
+                    // −|c − consensus|²/σ², and −30 for a view that does not see that point.
+                    for n in 0..<N {
+                        let pr = ws.epiPrior.pointer + (b * N + n) * P
+                        for p in 0..<P { pr[p] = -T(guidance.cost[grow * P + p]) }
+                    }
+                    let pb = Int(guidance.best[grow])
+                    let x = ray.origin + (zrow[pb] / max(cosT, 1e-12)) * ray.direction
+                    let toTarget = normalize(ray.origin - x)
+                    var m0: T = 0, m1: T = 0, m2: T = 0, seen = 0
+                    for n in 0..<N where tokMask[(b * P + pb) * N + n] != 0 {
+                        let r = keyIn + ((b * P + pb) * N + n) * K + cols.rgb
+                        m0 += r[0]; m1 += r[1]; m2 += r[2]; seen += 1
+                    }
+                    if seen > 0 { m0 /= T(seen); m1 /= T(seen); m2 /= T(seen) }
+                    for n in 0..<N {
+                        let vp = ws.viewPrior.pointer + (b * N + n) * 3
+                        guard n < nRefs else { vp[0] = 0; vp[1] = 0; vp[2] = -30; continue }
+                        vp[0] = -T(ReferenceViewSelector.angle(toTarget, vs.references[n].center - x) / angleScale)
+                        let tok = (b * P + pb) * N + n
+                        if tokMask[tok] != 0 {
+                            let r = keyIn + tok * K + cols.rgb
+                            let d0 = r[0] - m0, d1 = r[1] - m1, d2 = r[2] - m2
+                            vp[1] = -(d0 * d0 + d1 * d1 + d2 * d2) / T(sigma2)
+                            vp[2] = 0
+                        } else {
+                            vp[1] = 0
+                            vp[2] = seen > 0 ? -30 : 0
+                        }
+                    }
                 }
                 if cols.costs {
                     for p in 0..<P {

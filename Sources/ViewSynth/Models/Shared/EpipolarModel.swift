@@ -73,13 +73,22 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
     let viewKey: Linear
     let viewPool: AttentionPooling
     let color: Linear
+    /// Sweep-initialised output (config.guidance.sweepInit): log α of the epipolar prior [1], the scales of the
+    /// two view priors [2], and the gate of the learned colour residual [1] (initialised at 0).
+    let guideLogAlpha: ParameterHandle?
+    let guideViewScales: ParameterHandle?
+    let guideGate: ParameterHandle?
+    var sweepInit: Bool { guideGate != nil }
 
     /// Column layout of the key input: [ray enc | point enc | pose (GPNR) | rgb | rgb stats? | feat |
     /// feat stats? | view embedding (LFNR)]. Columns from `feat` on carry gradients.
     struct Columns {
-        let ray: Int, disparity: Int, pose: Int, rgb: Int, rgbStats: Int, cost: Int, feat: Int, featStats: Int, embed: Int, width: Int
+        let ray: Int, disparity: Int, pose: Int, rgb: Int, rgbStats: Int, cost: Int, guide: Int, feat: Int, featStats: Int, embed: Int, width: Int
         let rayValues: Int, pointValues: Int, rayWidth: Int, disparityWidth: Int, stats: Bool, costs: Bool, F: Int, E: Int
-        /// Width of the query encoding (LFNR; the target ray's light-field encoding).
+        /// Sweep guidance: cost columns on the tokens, and the cost summary as (the end of) the query encoding.
+        let guideCosts: Bool, summaryQuery: Bool
+        /// Width of the query encoding (LFNR: the target ray's light-field encoding [+ summary]; guided GPNR:
+        /// the summary; 0 otherwise).
         let queryWidth: Int
         init(_ c: ModelConfig, kind: ModelKind) {
             let lfnr = kind == .lfnr
@@ -89,6 +98,8 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
             disparityWidth = pointValues * (1 + 2 * c.pointEncodingDegrees)
             stats = c.crossViewStatistics
             costs = c.photoConsistency
+            guideCosts = c.guidance?.costInput ?? false
+            summaryQuery = guideCosts
             F = c.patchFeatures
             E = lfnr && c.lfnr.viewEmbeddings > 0 ? c.lfnr.embeddingWidth : 0
             ray = 0
@@ -97,11 +108,12 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
             rgb = pose + (lfnr ? 0 : 12)
             rgbStats = rgb + 3
             cost = rgbStats + (stats ? 6 : 0)
-            feat = cost + (costs ? Self.costWidth : 0)
+            guide = cost + (costs ? Self.costWidth : 0)
+            feat = guide + (guideCosts ? GuidanceSettings.columnWidth : 0)
             featStats = feat + F
             embed = featStats + (stats ? 2 * F : 0)
             width = embed + E
-            queryWidth = rayWidth
+            queryWidth = (lfnr ? rayWidth : 0) + (summaryQuery ? GuidanceSettings.summaryWidth : 0)
         }
         /// Photo-consistency columns (config.photoConsistency; EpipolarGeometry.photoConsistency).
         static var costWidth: Int { 5 }
@@ -120,11 +132,11 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
         columns = Columns(config, kind: kind)
         patch = Linear("patch", inFeatures: k * k * 3, outFeatures: config.patchFeatures, layout: &lay)
         keyProjection = Linear("key", inFeatures: columns.width, outFeatures: D, layout: &lay)
-        if lfnr {
+        if lfnr || columns.summaryQuery {
             query1 = nil; query2 = nil
             queryProjection1 = Linear("query_epipolar", inFeatures: columns.queryWidth, outFeatures: D, layout: &lay)
             queryProjection2 = Linear("query_view", inFeatures: columns.queryWidth, outFeatures: D, layout: &lay)
-            embedding = columns.E > 0 ? lay.add("view_embedding", [config.lfnr.viewEmbeddings, columns.E], decay: false) : nil
+            embedding = lfnr && columns.E > 0 ? lay.add("view_embedding", [config.lfnr.viewEmbeddings, columns.E], decay: false) : nil
         } else {
             query1 = lay.add("query_epipolar", [D], decay: false)
             query2 = lay.add("query_view", [D], decay: false)
@@ -138,6 +150,13 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
         viewKey = Linear("view_key", inFeatures: D + columns.E, outFeatures: D, layout: &lay)
         viewPool = AttentionPooling("view_pool", width: D, layout: &lay)
         color = Linear("color", inFeatures: D, outFeatures: 3, layout: &lay)
+        if config.guidance?.sweepInit == true {
+            guideLogAlpha = lay.add("guide.log_alpha", [1], decay: false)
+            guideViewScales = lay.add("guide.view_scales", [2], decay: false)
+            guideGate = lay.add("guide.gate", [1], decay: false)
+        } else {
+            guideLogAlpha = nil; guideViewScales = nil; guideGate = nil
+        }
         layout = lay
         parameters = ParameterStore(layout: lay)
         initialize(seed: seed)
@@ -162,6 +181,19 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
         viewKey.initialize(parameters, &rng)
         viewPool.score.initialize(parameters, &rng)
         color.initialize(parameters, &rng)
+        if kind == .gpnr && columns.summaryQuery, let q1 = queryProjection1, let q2 = queryProjection2 {
+            // Guided GPNR: q = bias + W·summary; the biases play the learned query tokens (N(0, 1)).
+            EngineRandom.fillNormal(parameters.value(q1.bias!), std: 1, &rng)
+            EngineRandom.fillNormal(parameters.value(q2.bias!), std: 1, &rng)
+        }
+        if let a = guideLogAlpha, let v = guideViewScales, let g = guideGate, let gs = config.guidance {
+            // Start at the sweep: learned pooling scores 0 (the priors decide), unit prior scales, gate 0.
+            parameters.value(epipolarPool.score.weight).zero()
+            parameters.value(viewPool.score.weight).zero()
+            parameters.value(a).pointer[0] = T(Foundation.log(gs.priorSharpness))
+            parameters.value(v).pointer[0] = 1; parameters.value(v).pointer[1] = 1
+            parameters.value(g).pointer[0] = 0
+        }
     }
 
     public var parameterCount: Int { layout.parameterCount }
@@ -177,12 +209,14 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
     /// last ray). Results: `workspace.rgb`, `.coarse`, `.depth` (first `rays.count` rows are meaningful).
     /// `store`: parameters to use instead of the model's own (a replica with the same layout, e.g. one
     /// per training worker; see GPNRTrainer).
+    /// `guidance`: the rays' sweep guidance (required when `config.guidance` is set; rays name their rows).
     public func forward(rays: UnsafeBufferPointer<ModelRay>, viewSets: [ViewSet<T>], placement: DepthPlacement = .endpoints,
-                        workspace ws: EpipolarWorkspace<T>, store: ParameterStore<T>? = nil) {
+                        guidance: GuidanceBatch? = nil, workspace ws: EpipolarWorkspace<T>, store: ParameterStore<T>? = nil) {
         precondition(!rays.isEmpty && rays.count <= ws.B, "EpipolarModel.forward: 1…\(ws.B) rays, found \(rays.count)")
         ws.count = rays.count
         let p = store ?? parameters
-        EpipolarGeometry.build(model: self, rays: rays, viewSets: viewSets, placement: placement, ws: ws, p)
+        EpipolarGeometry.build(model: self, rays: rays, viewSets: viewSets, placement: placement,
+                               guidance: config.guidance == nil ? nil : guidance, ws: ws, p)
         if let q1 = queryProjection1, let q2 = queryProjection2 {
             q1.forward(ws.qEnc, ws.qTok1, p)
             q2.forward(ws.qEnc, ws.qTok2, p)
@@ -198,9 +232,11 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
         ws.epiRunner.forward(ws.epiIn, ws.epiOut, keyMask: ws.epiMask.constPointer, p)
         // 4. Pool along each line.
         let B = ws.B, N = config.views, P = config.samples, D = config.width
+        if sweepInit { writePriorOffsets(ws, p) }
         epipolarPool.forward(tokens: ws.epiOut.constPointer, mask: ws.epiMask.constPointer,
                              .init(groups: B * N, length: P, stride: P + 1, offset: 1, width: D),
-                             weights: ws.epiW.pointer, pooled: ws.pooled1.pointer, p)
+                             weights: ws.epiW.pointer, pooled: ws.pooled1.pointer,
+                             offset: sweepInit ? ws.epiOffset.constPointer : nil, p)
         // 5. View transformer: [B, N+1, D] with q2 at slot 0.
         let E = columns.E
         if E > 0 {
@@ -225,10 +261,34 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
         // 6. Pool over views, colour head.
         viewPool.forward(tokens: ws.viewOut.constPointer, mask: ws.viewMask.constPointer,
                          .init(groups: B, length: N, stride: N + 1, offset: 1, width: D),
-                         weights: ws.viewW.pointer, pooled: ws.pooled2.pointer, p)
+                         weights: ws.viewW.pointer, pooled: ws.pooled2.pointer,
+                         offset: sweepInit ? ws.viewOffset.constPointer : nil, p)
         color.forward(ws.pooled2, ws.rgbPre, p)
-        Activation.forward(.sigmoid, ws.rgbPre, ws.rgb)
         blendOutputs(ws)
+        if let gate = guideGate {
+            // rgb = coarse + gate · tanh(head): the sweep-like blend plus a learned, gated residual.
+            let g = p.value(gate)[0]
+            for i in 0..<(3 * B) {
+                let x = max(-20, min(20, ws.rgbPre[i]))
+                let t = 1 - 2 / (T.elementaryExp(2 * x) + 1)
+                ws.rgbResidual[i] = t
+                ws.rgb[i] = ws.coarse[i] + g * t
+            }
+        } else {
+            Activation.forward(.sigmoid, ws.rgbPre, ws.rgb)
+        }
+    }
+
+    /// epiOffset = α · epiPrior (α = exp(log α)); viewOffset = s₀·angle prior + s₁·colour prior + visibility.
+    func writePriorOffsets(_ ws: EpipolarWorkspace<T>, _ p: ParameterStore<T>) {
+        let alpha = T.elementaryExp(p.value(guideLogAlpha!)[0])
+        let sv = p.value(guideViewScales!).constPointer
+        let n = ws.B * config.views
+        for i in 0..<(n * config.samples) { ws.epiOffset[i] = alpha * ws.epiPrior[i] }
+        for i in 0..<n {
+            let v = ws.viewPrior.constPointer + 3 * i
+            ws.viewOffset[i] = sv[0] * v[0] + sv[1] * v[1] + v[2]
+        }
     }
 
     /// feat columns of keyIn = ELU(featPre) at valid tokens, 0 elsewhere; then the statistics columns.
@@ -349,7 +409,20 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
         lr /= Double(count * 3); lc /= Double(count * 3)
         // Colour head.
         ws.dRgbPre.zero()
-        Activation.backward(.sigmoid, x: ws.rgbPre, y: ws.rgb, ws.dRgb, ws.dRgbPre)
+        if let gate = guideGate {
+            // rgb = coarse + g·tanh(pre): dcoarse += drgb, dg = Σ drgb·tanh, dpre = drgb·g·(1 − tanh²).
+            let g = p.value(gate)[0]
+            var dg: T = 0
+            for i in 0..<(3 * B) {
+                let t = ws.rgbResidual[i], d = ws.dRgb[i]
+                ws.dCoarse[i] += d
+                dg += d * t
+                ws.dRgbPre[i] = d * g * (1 - t * t)
+            }
+            p.grad(gate).pointer[0] += dg
+        } else {
+            Activation.backward(.sigmoid, x: ws.rgbPre, y: ws.rgb, ws.dRgb, ws.dRgbPre)
+        }
         ws.dPooled2.zero()
         color.backward(ws.pooled2, ws.dRgbPre, ws.dPooled2, p)
         // Coarse: gradients on the view weights and the epipolar weights.
@@ -376,6 +449,13 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
                           weights: ws.viewW.constPointer, dPooled: ws.dPooled2.constPointer,
                           dWeightsExtra: ws.dViewWExtra.constPointer, dTokens: ws.dViewOut.pointer,
                           scratch: ws.poolScratch.pointer, p)
+        if let vs = guideViewScales {
+            // View-prior scales: d s_j = Σ over (b, n) of dscore · prior_j.
+            let ds = ws.poolScratch.constPointer, d = p.grad(vs).pointer
+            var d0: T = 0, d1: T = 0
+            for i in 0..<(B * N) { d0 += ds[i] * ws.viewPrior[3 * i]; d1 += ds[i] * ws.viewPrior[3 * i + 1] }
+            d[0] += d0; d[1] += d1
+        }
         ws.dViewIn.zero()
         ws.viewRunner.backward(ws.viewIn, ws.dViewOut, ws.dViewIn, p)
         for b in 0..<B {
@@ -411,6 +491,13 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
                               weights: ws.epiW.constPointer, dPooled: ws.dPooled1.constPointer,
                               dWeightsExtra: ws.dEpiWExtra.constPointer, dTokens: ws.dEpiOut.pointer,
                               scratch: ws.poolScratch.pointer, p)
+        if let la = guideLogAlpha {
+            // d log α = Σ dscore · α·prior = Σ dscore · offset.
+            let ds = ws.poolScratch.constPointer
+            var d: T = 0
+            for i in 0..<(B * N * P) { d += ds[i] * ws.epiOffset[i] }
+            p.grad(la).pointer[0] += d
+        }
         ws.dEpiIn.zero()
         ws.epiRunner.backward(ws.epiIn, ws.dEpiOut, ws.dEpiIn, p)
         // Gather back to (b, p, n) order; slot 0 → q1.
@@ -509,7 +596,7 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
         f += 2 * N * P * (k * k * 3) * Double(config.patchFeatures)
         f += 2 * N * P * Double(columns.width) * D
         f += 2 * N * (D + Double(columns.E)) * D + 2 * D * 3
-        if kind == .lfnr { f += 2 * 2 * Double(columns.queryWidth) * D }
+        if queryProjection1 != nil { f += 2 * 2 * Double(columns.queryWidth) * D }
         return f
     }
 

@@ -41,6 +41,10 @@ public final class EpipolarWorkspace<T: EngineScalar>: @unchecked Sendable {
     // each (ray, view) [B·N] (−1 = none), for the per-view embeddings.
     let qEnc, qTok1, qTok2, viewKeyIn: Tensor<T>
     let viewIDs: UnsafeMutablePointer<Int32>
+    // Sweep guidance (config.guidance with sweepInit): epipolar prior −cost [B·N, P] and the offset α·prior
+    // added to the pooling scores; view priors [B·N, 3] (−angle/angleScale, −|c − consensus|²/σ², 0 or −30
+    // when the view does not see the sweep's point) and their offset [B, N]; tanh of the colour head [B, 3].
+    let epiPrior, epiOffset, viewPrior, viewOffset, rgbResidual: Tensor<T>
 
     init(model: EpipolarModel<T>, batch: Int, training: Bool) {
         let c = model.config
@@ -54,6 +58,7 @@ public final class EpipolarWorkspace<T: EngineScalar>: @unchecked Sendable {
             [Tk, k * k * 3], [Tk, F], [Tk, K], [Tk, D], [Tk, D], [B * N * (P + 1), D], [B * N * (P + 1), D],
             [B * N, P], [B * N, D], [B * N, D], [B * (N + 1), D], [B * (N + 1), D], [B, N], [B, D], [B, 3],
             [B, 3], [B, 3], [B], [B, Q], [B, D], [B, D], [B * N, D + E],
+            [B * N, P], [B * N, P], [B * N, 3], [B, N], [B, 3],
         ]
         let backwardShapes: [[Int]] = [
             [B, 3], [B, 3], [B, 3], [B, D], [B, N], [B * (N + 1), D], [B * (N + 1), D], [B * N, D], [B * N, D],
@@ -73,8 +78,9 @@ public final class EpipolarWorkspace<T: EngineScalar>: @unchecked Sendable {
         epiW = t[7]; pooled1 = t[8]; viewKeys = t[9]; viewIn = t[10]; viewOut = t[11]; viewW = t[12]
         pooled2 = t[13]; rgbPre = t[14]; rgb = t[15]; coarse = t[16]; depth = t[17]
         qEnc = t[18]; qTok1 = t[19]; qTok2 = t[20]; viewKeyIn = t[21]
+        epiPrior = t[22]; epiOffset = t[23]; viewPrior = t[24]; viewOffset = t[25]; rgbResidual = t[26]
         if training {
-            let g = Array(t[22...])
+            let g = Array(t[27...])
             dRgb = g[0]; dCoarse = g[1]; dRgbPre = g[2]; dPooled2 = g[3]; dViewWExtra = g[4]; dViewOut = g[5]
             dViewIn = g[6]; dViewKeys = g[7]; dPooled1 = g[8]; dEpiWExtra = g[9]; dEpiOut = g[10]; dEpiIn = g[11]
             dX1 = g[12]; dKeyTok = g[13]; dKeyIn = g[14]; dFeatPre = g[15]; poolScratch = g[16]

@@ -24,6 +24,24 @@ public final class ViewSet<T: EngineScalar>: @unchecked Sendable {
     /// targetFromReference rotation (row-major 9) and reference centre in the target camera frame (3),
     /// per reference: [N][12].
     let poseFeatures: [Double]
+    /// The reference images as given (for the sweep's cost volume, built on first use).
+    let sourceImages: [Image]
+    private let lock = NSLock()
+    private var costContexts: [Int: PlaneSweep.ViewContext] = [:]
+
+    /// The sweep's cost context over these references with `planes` planes (built once per plane count;
+    /// thread-safe).
+    func sweepContext(planes: Int) -> PlaneSweep.ViewContext {
+        lock.lock(); defer { lock.unlock() }
+        if let c = costContexts[planes] { return c }
+        var config = PlaneSweepConfig()
+        config.planes = planes
+        config.views = references.count
+        let c = PlaneSweep.context(target: target, references: references, images: sourceImages, near: near, far: far,
+                                   config: config)
+        costContexts[planes] = c
+        return c
+    }
 
     /// - Parameters:
     ///   - images: RGB images of the references (3 channels, same order as `references`).
@@ -50,6 +68,7 @@ public final class ViewSet<T: EngineScalar>: @unchecked Sendable {
             for i in 0..<im.pixels.count { b.pointer[i] = T(im.pixels[i]) }
             return b
         }
+        sourceImages = images
         projector = EpipolarProjector(referenceCameras: references)
         let tcw = target.cameraFromWorld
         var pose: [Double] = []
@@ -84,8 +103,10 @@ public struct ModelRay: Sendable, Equatable {
     public var y: Double
     /// Key for stratified depth jitter (see `DepthSampler.rayKey`).
     public var key: UInt64
-    public init(viewSet: Int, x: Double, y: Double, key: UInt64 = 0) {
-        self.viewSet = viewSet; self.x = x; self.y = y; self.key = key
+    /// Row of this ray in the batch's `GuidanceBatch` (models with `config.guidance`; −1: none).
+    public var guide: Int32
+    public init(viewSet: Int, x: Double, y: Double, key: UInt64 = 0, guide: Int32 = -1) {
+        self.viewSet = viewSet; self.x = x; self.y = y; self.key = key; self.guide = guide
     }
 }
 

@@ -69,7 +69,19 @@ public struct ModelMethod: RenderMethod {
     public final class Scratch {
         let workspace: EpipolarWorkspace<Float>
         var rays: [ModelRay]
-        init(_ ws: EpipolarWorkspace<Float>) { workspace = ws; rays = .init(repeating: ModelRay(viewSet: 0, x: 0, y: 0), count: ws.B) }
+        /// Sweep guidance of the current tile (guided configs).
+        let guide: SweepGuide?
+        let guidance: GuidanceBatch?
+        init(_ ws: EpipolarWorkspace<Float>, config: ModelConfig, maxPixels: Int) {
+            workspace = ws
+            rays = .init(repeating: ModelRay(viewSet: 0, x: 0, y: 0), count: ws.B)
+            if let g = config.guidance {
+                guide = SweepGuide(settings: g, views: config.views, samples: config.samples, maxPixels: maxPixels)
+                guidance = GuidanceBatch(capacity: maxPixels, samples: config.samples)
+            } else {
+                guide = nil; guidance = nil
+            }
+        }
     }
 
     public func prepare(target: Camera, excludingView: Int?, references: ReferenceImages) throws -> ViewSet<Float> {
@@ -77,13 +89,17 @@ public struct ModelMethod: RenderMethod {
     }
 
     public func makeScratch(maxPixels: Int) -> Scratch {
-        Scratch(model.makeWorkspace(batch: min(renderBatch, max(1, maxPixels)), training: false))
+        Scratch(model.makeWorkspace(batch: min(renderBatch, max(1, maxPixels)), training: false), config: model.config,
+                maxPixels: max(1, maxPixels))
     }
 
     public func render(tile: PixelTile, target: Camera, context: ViewSet<Float>, scratch: inout Scratch, output: TileOutput) {
         let ws = scratch.workspace
         let B = ws.B, n = tile.pixelCount
         let viewSets = [context]
+        if let guide = scratch.guide, let g = scratch.guidance {
+            guide.fill(tile: tile, viewSet: context, placement: .binCentres, keyView: 0, into: g, row0: 0)
+        }
         Threading.serial {
             var start = 0
             while start < n {
@@ -91,10 +107,11 @@ public struct ModelMethod: RenderMethod {
                 for i in 0..<m {
                     let p = start + i
                     scratch.rays[i] = ModelRay(viewSet: 0, x: Double(tile.x0 + p % tile.width) + 0.5,
-                                               y: Double(tile.y0 + p / tile.width) + 0.5)
+                                               y: Double(tile.y0 + p / tile.width) + 0.5, guide: Int32(p))
                 }
                 scratch.rays.withUnsafeBufferPointer { r in
-                    model.forward(rays: UnsafeBufferPointer(rebasing: r[0..<m]), viewSets: viewSets, workspace: ws)
+                    model.forward(rays: UnsafeBufferPointer(rebasing: r[0..<m]), viewSets: viewSets,
+                                  guidance: scratch.guidance, workspace: ws)
                 }
                 let colours = self.output == .coarse ? ws.coarse : ws.rgb
                 for i in 0..<m {

@@ -44,7 +44,7 @@ public final class ModelTrainer: @unchecked Sendable {
     /// Gradients of the batch loss into `model.parameters.gradients` (overwritten), no update.
     /// `targets` holds 3 values per ray.
     public func computeGradients(rays: [ModelRay], targets: [Float], viewSets: [ViewSet<Float>],
-                                 placement: DepthPlacement = .endpoints) -> EpipolarModel<Float>.Losses {
+                                 placement: DepthPlacement = .endpoints, guidance: GuidanceBatch? = nil) -> EpipolarModel<Float>.Losses {
         precondition(!rays.isEmpty && targets.count == rays.count * 3, "ModelTrainer: 3 targets per ray")
         let n = rays.count, m = microBatch, R = replicas.count
         let chunks = (n + m - 1) / m
@@ -64,7 +64,8 @@ public final class ModelTrainer: @unchecked Sendable {
                         let ws = self.workspaces[r]
                         rays.withUnsafeBufferPointer { rp in
                             self.model.forward(rays: UnsafeBufferPointer(rebasing: rp[lo..<hi]), viewSets: viewSets,
-                                               placement: placement, workspace: ws, store: self.replicas[r])
+                                               placement: placement, guidance: guidance, workspace: ws,
+                                               store: self.replicas[r])
                         }
                         let l = targets.withUnsafeBufferPointer { tp in
                             self.model.backward(targets: tp.baseAddress! + 3 * lo, workspace: ws,
@@ -96,8 +97,8 @@ public final class ModelTrainer: @unchecked Sendable {
     /// Gradients then one AdamW update of the model's parameters.
     @discardableResult
     public func step(rays: [ModelRay], targets: [Float], viewSets: [ViewSet<Float>],
-                     placement: DepthPlacement = .endpoints) -> StepResult {
-        let l = computeGradients(rays: rays, targets: targets, viewSets: viewSets, placement: placement)
+                     placement: DepthPlacement = .endpoints, guidance: GuidanceBatch? = nil) -> StepResult {
+        let l = computeGradients(rays: rays, targets: targets, viewSets: viewSets, placement: placement, guidance: guidance)
         let info = optimizer.update(model.parameters)
         return StepResult(losses: l, update: info)
     }
