@@ -22,6 +22,8 @@ struct TrainingCLIOptions: ParsableArguments {
     @Option(help: "Validation every K steps (0: only at the end).") var valEvery: Int = 250
     @Option(help: "Held-out views per validation scene.") var valViews: Int = 2
     @Option(help: "Pixels per validation view (0: all).") var valRays: Int = 2048
+    @Option(help: "Guided configs: rays are drawn (and validated) as square tiles of this side, which share the sweep's cost windows.")
+    var tile: Int = 8
     @Option(help: "Worker threads (default: all cores). Losses and weights do not depend on it.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Continue from the output folder's checkpoint (bit-exactly; same options).") var resume = false
@@ -46,6 +48,7 @@ struct TrainingCLIOptions: ParsableArguments {
         o.learningRate = lr; o.warmupSteps = warmup; o.seed = seed
         o.checkpointEvery = checkpointEvery; o.validationEvery = valEvery
         o.validationViews = valViews; o.validationRays = valRays
+        o.tile = tile
         return o
     }
 
@@ -66,7 +69,7 @@ struct TrainingCLIOptions: ParsableArguments {
         if run.step > 0 { printErr("resuming at step \(run.step) from \(run.checkpointURL.path)") }
         if let w = run.resumeWarning { printErr("warning: " + w) }
         let summary = try run.run(
-            provenance: "viewsynth " + CommandLine.arguments.dropFirst().joined(separator: " "), stopAt: stopAt,
+            provenance: Provenance.commandLine(), stopAt: stopAt,
             onStep: { row in
                 bar.advance(by: 1, status: String(format: "loss %.4f psnr %.2f dB (running %.2f) %.0f rays/s",
                                                   row.loss, row.psnr, run.log.runningPSNR(), row.raysPerSecond))
@@ -113,6 +116,8 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Training scene folders.", valueName: "dir"))
     var scenes: [String] = []
     @Option(help: "Procedural scenes generated in memory (seeds 1000, 1001, …).") var synthetic: Int = 0
+    @Option(help: "Layout of the procedural scenes: forward (facing a wall of objects), object (a ring around objects) or mixed (alternating, forward first).")
+    var syntheticLayout: SyntheticMix = .forward
     @Option(help: ArgumentHelp("Size of the procedural scenes.", valueName: "WxH")) var syntheticSize: String = "160x120"
     @Option(help: "Views of each procedural scene.") var syntheticViews: Int = 20
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Validation scene folders (their held-out views).", valueName: "dir"))
@@ -133,7 +138,9 @@ struct TrainCommand: ParsableCommand {
         var all = try loadTrainingScenes(scenes, cacheMb: training.cacheMb, sharedBy: folders)
         let wh = try SyntheticSceneGenerator.parseSize(syntheticSize)
         for i in 0..<synthetic {
-            all.append(try TrainingScene.synthetic(seed: 1000 + UInt64(i), views: syntheticViews, width: wh.width, height: wh.height))
+            let layout: SyntheticLayout = syntheticLayout == .object || (syntheticLayout == .mixed && i % 2 == 1) ? .object : .forward
+            all.append(try TrainingScene.synthetic(seed: 1000 + UInt64(i), layout: layout, views: syntheticViews,
+                                                   width: wh.width, height: wh.height))
         }
         let validation = try loadTrainingScenes(val, cacheMb: training.cacheMb, sharedBy: folders)
         let outDir = URL(fileURLWithPath: out ?? "Training/\(cfg.name)")
@@ -197,5 +204,27 @@ struct FitCommand: ParsableCommand {
         let run = try TrainingRun(config: cfg, kind: .lfnr, scenes: [s], validation: s.testIndices.isEmpty ? [] : [s],
                                   options: training.options, outDir: outDir, resume: training.resume)
         try training.execute(run, label: "fit")
+    }
+}
+
+/// Procedural scene layouts for `train --synthetic-layout`.
+enum SyntheticMix: String, ExpressibleByArgument, CaseIterable { case forward, object, mixed }
+
+/// The command line as stored in checkpoints: absolute paths are rewritten relative to the working folder,
+/// so no file records the folder layout of the machine it was made on.
+enum Provenance {
+    static func commandLine(_ args: [String] = Array(CommandLine.arguments.dropFirst())) -> String {
+        let cwd = FileManager.default.currentDirectoryPath
+        return "viewsynth " + args.map { relative($0, to: cwd) }.joined(separator: " ")
+    }
+
+    static func relative(_ arg: String, to base: String) -> String {
+        guard arg.hasPrefix("/") else { return arg }
+        let a = URL(fileURLWithPath: arg).standardizedFileURL.pathComponents, b = URL(fileURLWithPath: base).standardizedFileURL.pathComponents
+        var i = 0
+        while i < a.count && i < b.count && a[i] == b[i] { i += 1 }
+        let up = Array(repeating: "..", count: b.count - i), rest = Array(a[i...])
+        let r = (up + rest).joined(separator: "/")
+        return r.isEmpty ? "." : r
     }
 }

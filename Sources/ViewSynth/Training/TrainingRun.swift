@@ -7,7 +7,10 @@
 //                            whole RNG state);
 //   weights.safetensors      parameters only (same metadata), written with every checkpoint: what
 //                            `render --weights` and shipping use;
-//   log.csv                  one row per step (TrainingLog.swift).
+//   log.csv                  one row per step (TrainingLog.swift);
+//   segments.csv             one row per invocation (segment) of the run: steps, wall time, rays/s, the
+//                            BLAS core, the finishing time and the command line (paths relative); rewritten
+//                            with every checkpoint, so a run killed by a session's end keeps its segment.
 // Cancellation: `cancel()` (thread-safe; the CLI calls it from its SIGINT/SIGTERM handler) stops the loop
 // between two steps; the run then writes a checkpoint and returns with `cancelled == true`.
 
@@ -34,6 +37,12 @@ public final class TrainingRun: @unchecked Sendable {
     public var checkpointURL: URL { outDir.appendingPathComponent("checkpoint.safetensors") }
     public var weightsURL: URL { outDir.appendingPathComponent("weights.safetensors") }
     public var logURL: URL { outDir.appendingPathComponent("log.csv") }
+    public var segmentsURL: URL { outDir.appendingPathComponent("segments.csv") }
+    /// Rows of segments.csv from earlier invocations (ending at or before the resumed step).
+    private var earlierSegments: [String] = []
+    private var segmentStart = 0, segmentStartDate = Date(), segmentRays = 0, segmentTrainSeconds = 0.0
+    private var segmentProvenance = ""
+    static let segmentsHeader = "start_step,end_step,seconds,train_rays_per_s,blas_core,finished_utc,command"
 
     /// - Parameters:
     ///   - initialWeights: start from these parameters (fine-tuning; their config must equal `config`);
@@ -78,6 +87,12 @@ public final class TrainingRun: @unchecked Sendable {
                     + "the uninterrupted run of either"
             }
             log = try TrainingLog.read(logURL, upTo: step)
+            if let text = try? String(contentsOf: segmentsURL, encoding: .utf8) {
+                earlierSegments = text.split(separator: "\n").dropFirst().map(String.init).filter { line in
+                    let f = line.split(separator: ",", maxSplits: 2)
+                    return f.count >= 2 && (Int(f[1]).map { $0 <= step } ?? false)
+                }
+            }
         } else if let initialWeights {
             try model.load(from: initialWeights)
         }
@@ -107,6 +122,14 @@ public final class TrainingRun: @unchecked Sendable {
         try AtomicFile.write(SafeTensors.encode(model.parameters, optimizer: trainer.optimizer, metadata: meta), to: checkpointURL)
         try AtomicFile.write(SafeTensors.encode(model.parameters, optimizer: nil, metadata: meta), to: weightsURL)
         try log.write(to: logURL)
+        if step > segmentStart || !earlierSegments.isEmpty {
+            let f = ISO8601DateFormatter()
+            let cmd = "\"" + segmentProvenance.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            let row = String(format: "%d,%d,%.1f,%.1f,", segmentStart, step, Date().timeIntervalSince(segmentStartDate),
+                             Double(segmentRays) / max(segmentTrainSeconds, 1e-9)) + "\(BLASSetup.coreName),\(f.string(from: Date())),\(cmd)"
+            let rows = earlierSegments + (step > segmentStart ? [row] : [])
+            try AtomicFile.write(Data((([Self.segmentsHeader] + rows).joined(separator: "\n") + "\n").utf8), to: segmentsURL)
+        }
     }
 
     /// What `run` returns.
@@ -133,6 +156,8 @@ public final class TrainingRun: @unchecked Sendable {
         var lastVal: Double? = nil
         let elapsedBefore = log.rows.last?.seconds ?? 0
         let prefetcher = BatchPrefetcher(self)
+        segmentStart = step; segmentStartDate = start; segmentRays = 0; segmentTrainSeconds = 0
+        segmentProvenance = provenance
         while step < end && !isCancelled {
             let t0 = Date()
             let b = try prefetcher.take(step: step + 1)
@@ -146,6 +171,7 @@ public final class TrainingRun: @unchecked Sendable {
             step += 1
             let dt = t2.timeIntervalSince(t0)
             trainSeconds += dt; trainRays += b.rays.count
+            segmentTrainSeconds += dt; segmentRays += b.rays.count
             var row = TrainingLog.Row(step: step, loss: r.losses.total, rgbLoss: r.losses.rgb, coarseLoss: r.losses.coarse,
                                       learningRate: r.update?.learningRate ?? 0,
                                       raysPerSecond: Double(b.rays.count) / max(dt, 1e-9),

@@ -58,9 +58,9 @@ public final class TrainingScene: @unchecked Sendable {
     }
 
     /// A forward-facing procedural scene from `seed` (`views` views of `width × height`, generated now).
-    public static func synthetic(seed: UInt64, views: Int = 20, width: Int = 160, height: Int = 120,
-                                 samplesPerPixel: Int = 4) throws -> TrainingScene {
-        let g = SyntheticSceneGenerator(seed: seed, layout: .forward, views: views, width: width, height: height,
+    public static func synthetic(seed: UInt64, layout: SyntheticLayout = .forward, views: Int = 20, width: Int = 160,
+                                 height: Int = 120, samplesPerPixel: Int = 4) throws -> TrainingScene {
+        let g = SyntheticSceneGenerator(seed: seed, layout: layout, views: views, width: width, height: height,
                                         samplesPerPixel: samplesPerPixel)
         try g.validate()
         return TrainingScene(synthetic: g.generate())

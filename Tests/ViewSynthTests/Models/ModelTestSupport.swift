@@ -73,3 +73,30 @@ extension EpipolarModel {
         rays.withUnsafeBufferPointer { forward(rays: $0, viewSets: viewSets, workspace: ws) }
     }
 }
+
+extension ModelConfig {
+    /// `tiny` with every sweep-guidance lever (8 planes; 2 global + 4 guided samples around 1 minimum).
+    static var tinyGuided: ModelConfig {
+        var c = ModelConfig.tiny
+        c.name = "tiny-guided"
+        var g = GuidanceSettings()
+        g.planes = 8; g.minima = 1; g.offsets = [0, -1, 1, 2]; g.priorSharpness = 50
+        c.guidance = g
+        return c
+    }
+}
+
+extension TinyScene {
+    /// Guidance for every pixel of the target (one tile of the whole image; row = y·width + x), and the
+    /// rays of `raysAndTargets(step:)` pointing at their rows.
+    static func guided<T: EngineScalar>(_ config: ModelConfig, _ vs: ViewSet<T>, step: Int,
+                                        placement: DepthPlacement = .binCentres) -> ([ModelRay], [T], GuidanceBatch) {
+        let guide = SweepGuide(settings: config.guidance!, views: config.views, samples: config.samples, maxPixels: width * height)
+        let batch = GuidanceBatch(capacity: width * height, samples: config.samples)
+        guide.fill(tile: PixelTile(x0: 0, y0: 0, width: width, height: height), viewSet: vs, placement: placement, keyView: 2,
+                   into: batch, row0: 0)
+        var (rays, targets) = raysAndTargets(T.self, step: step)
+        for i in rays.indices { rays[i].guide = Int32(Int(rays[i].y) * width + Int(rays[i].x)) }
+        return (rays, targets, batch)
+    }
+}

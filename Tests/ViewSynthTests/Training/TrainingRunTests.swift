@@ -76,24 +76,29 @@ import Testing
     /// `stopAt` ends a run mid-schedule with a checkpoint (not a cancellation); resuming finishes it with the
     /// same weights as an uninterrupted run, and the weights at the stop equal the uninterrupted run's weights
     /// at that step.
-    @Test func stopAtThenResumeIsBitExact() throws {
+    /// Also for a guided config (tiles of rays with the sweep's guidance, guided validation tiles).
+    @Test(arguments: [ModelConfig.tiny, .tinyGuided])
+    func stopAtThenResumeIsBitExact(config: ModelConfig) throws {
         let root = TestPaths.temporaryDirectory("train-stop-at")
         defer { try? FileManager.default.removeItem(at: root) }
         let steps = 6
-        let straight = try TrainingRun(config: .tiny, kind: .gpnr, scenes: [Self.scene], options: Self.options(steps: steps),
+        let straight = try TrainingRun(config: config, kind: .gpnr, scenes: [Self.scene], options: Self.options(steps: steps),
                                        outDir: root.appendingPathComponent("a"))
         var atThree: [Float] = []
         try straight.run(onStep: { if $0.step == 3 { atThree = Self.parameters(straight) } })
         let outB = root.appendingPathComponent("b")
-        let first = try TrainingRun(config: .tiny, kind: .gpnr, scenes: [Self.scene], options: Self.options(steps: steps), outDir: outB)
+        let first = try TrainingRun(config: config, kind: .gpnr, scenes: [Self.scene], options: Self.options(steps: steps), outDir: outB)
         let s1 = try first.run(stopAt: 3)
         #expect(s1.lastStep == 3 && !s1.cancelled)
         #expect(Self.parameters(first) == atThree)
-        let resumed = try TrainingRun(config: .tiny, kind: .gpnr, scenes: [Self.scene], options: Self.options(steps: steps),
+        let resumed = try TrainingRun(config: config, kind: .gpnr, scenes: [Self.scene], options: Self.options(steps: steps),
                                       outDir: outB, resume: true)
         #expect(resumed.step == 3)
         try resumed.run()
         #expect(Self.parameters(straight) == Self.parameters(resumed))
+        // One segment row per invocation: 0…3 then 3…6.
+        let segments = try String(contentsOf: resumed.segmentsURL, encoding: .utf8).split(separator: "\n")
+        #expect(segments.count == 3 && segments[1].hasPrefix("0,3,") && segments[2].hasPrefix("3,6,"))
     }
 
     @Test func batchesDependOnlyOnSeedAndStep() throws {
