@@ -14,13 +14,19 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var sceneOptions: SceneOptions
     @OptionGroup var rendering: RenderingOptions
+    @Option(help: "Evaluate only this many held-out views, evenly spread over the test split (default: all).")
+    var maxViews: Int?
+
+    func validate() throws {
+        if let k = maxViews, k < 1 || k > 100_000 { throw ValidationError("--max-views must be within 1…100000, found \(k)") }
+    }
 
     func run() throws {
         let scene = try sceneOptions.load()
         let method = try rendering.makeMethod()
         let options = rendering.jobOptions(scene: scene, wantDepth: false)
         let report = try Evaluation.run(method: method, scene: scene, references: ReferenceImages(scene: scene),
-                                        options: options, log: printErr)
+                                        options: options, maxViews: maxViews, log: printErr)
         print(String(format: "%@ %@: mean PSNR %.3f dB, mean SSIM %.4f over %d views (%@)",
                      scene.name, report.method, report.meanPSNR, report.meanSSIM, report.images.count,
                      options.outDir.appendingPathComponent("metrics.json").path))

@@ -24,6 +24,10 @@ struct TrainingCLIOptions: ParsableArguments {
     @Option(help: "Pixels per validation view (0: all).") var valRays: Int = 2048
     @Option(help: "Guided configs: rays are drawn (and validated) as square tiles of this side, which share the sweep's cost windows.")
     var tile: Int = 8
+    @Option(help: "Depth supervision: weight of the cross-entropy of the epipolar attention against the sample nearest the exact depth (procedural scenes). Off by default.")
+    var depthWeight: Double?
+    @Option(help: "Guided configs with --depth-weight: real scenes get the sweep's depth as a label where its cost curve's margin to the second minimum is at least this (raw cost units, e.g. 0.02).")
+    var pseudoDepthMargin: Double?
     @Option(help: "Worker threads (default: all cores). Losses and weights do not depend on it.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Continue from the output folder's checkpoint (bit-exactly; same options).") var resume = false
@@ -49,6 +53,7 @@ struct TrainingCLIOptions: ParsableArguments {
         o.checkpointEvery = checkpointEvery; o.validationEvery = valEvery
         o.validationViews = valViews; o.validationRays = valRays
         o.tile = tile
+        o.depthWeight = depthWeight; o.pseudoDepthMargin = pseudoDepthMargin
         return o
     }
 

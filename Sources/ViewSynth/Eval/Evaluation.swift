@@ -45,10 +45,15 @@ public struct EvalReport: Codable, Sendable {
 public enum Evaluation {
     public static func run<M: RenderMethod>(
         method: M, scene: Scene, references: ReferenceImages, options: RenderJobOptions,
-        weightsHash: String? = nil, log: (String) -> Void = { _ in }
+        weightsHash: String? = nil, maxViews: Int? = nil, log: (String) -> Void = { _ in }
     ) throws -> EvalReport {
         let start = Date()
-        let targets = CameraPath.testViews(scene)
+        var targets = CameraPath.testViews(scene)
+        if let k = maxViews, k >= 1, k < targets.count {
+            // An evenly spread subset (view j·count/k for j < k; always the first).
+            let all = targets
+            targets = (0..<k).map { all[$0 * all.count / k] }
+        }
         guard !targets.isEmpty else {
             throw ViewSynthError(scene.root, expected: "a scene with held-out (test) views", found: "an empty test split")
         }

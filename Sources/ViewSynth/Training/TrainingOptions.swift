@@ -44,6 +44,12 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     public var microBatch: Int? = nil
     /// Guided models: rays are drawn as square tiles of this side (they share the sweep's cost windows).
     public var tile: Int = 8
+    /// Depth supervision weight (nil: off): cross-entropy of the epipolar attention against the sample nearest
+    /// the exact depth on procedural scenes (EpipolarModel.backward).
+    public var depthWeight: Double? = nil
+    /// Guided models with depth supervision: real scenes get pseudo-labels, the sweep's depth where its cost
+    /// curve is confident (margin to the second minimum ≥ this, in raw cost units); nil: no pseudo-labels.
+    public var pseudoDepthMargin: Double? = nil
 
     public init() {}
 
@@ -63,6 +69,8 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         try check(validationViews >= 1 && validationRays >= 0, "validation views ≥ 1 and rays ≥ 0", "\(validationViews), \(validationRays)")
         if let m = microBatch { try check(m >= 1 && m <= 65536, "micro-batch in 1…65536", "\(m)") }
         try check(tile >= 1 && tile <= 64, "tile side in 1…64", "\(tile)")
+        if let w = depthWeight { try check(w >= 0 && w <= 1000 && w.isFinite, "a depth weight in 0…1000", "\(w)") }
+        if let m = pseudoDepthMargin { try check(m >= 0 && m.isFinite && m <= 1000, "a pseudo-depth margin in 0…1000", "\(m)") }
         try check(steps <= 100_000_000 && raysPerStep <= 1 << 20 && scenesPerStep <= 4096 && referencePool <= 4096,
                   "steps ≤ 1e8, rays per step ≤ 2^20, scenes per step ≤ 4096, reference pool ≤ 4096",
                   "\(steps), \(raysPerStep), \(scenesPerStep), \(referencePool)")
@@ -94,6 +102,8 @@ public struct TrainingBatch: @unchecked Sendable {
     public var placement: DepthPlacement
     /// Sweep guidance of the rays (guided models; rays name their rows).
     public var guidance: GuidanceBatch? = nil
+    /// Depth-supervision targets per ray (0: none), when options.depthWeight is set.
+    public var depthTargets: [Float]? = nil
 }
 
 enum TrainingSampler {
@@ -116,6 +126,8 @@ enum TrainingSampler {
         let tile = o.tile
         let guide = config.guidance.map { SweepGuide(settings: $0, views: views, samples: config.samples, maxPixels: tile * tile) }
         let guidance = config.guidance.map { _ in GuidanceBatch(capacity: o.raysPerStep + tile * tile, samples: config.samples) }
+        let supervise = (o.depthWeight ?? 0) > 0
+        var depthTargets: [Float] = []
         var viewSets: [ViewSet<Float>] = []
         var rays: [ModelRay] = []
         var targets: [Float] = []
@@ -139,6 +151,7 @@ enum TrainingSampler {
             draws.append((si, t, refs))
             let img = try scene.image(t)
             let count = o.raysPerStep / S + (s < o.raysPerStep % S ? 1 : 0)
+            let depthMap = supervise ? scene.depth(t) : nil
             if let guide, let guidance {
                 // Tiles (row-major pixels) sharing the cost windows; the last one may be cut short.
                 let vs = viewSets[s]
@@ -152,6 +165,16 @@ enum TrainingSampler {
                                into: guidance, row0: row0)
                     for i in 0..<min(left, pt.pixelCount) {
                         let x = x0 + i % tw, y = y0 + i / tw
+                        if supervise {
+                            if let d = depthMap {
+                                depthTargets.append(d[y * img.width + x])
+                            } else if let m = o.pseudoDepthMargin,
+                                      Double(guidance.summary[(row0 + i) * GuidanceSettings.summaryWidth + 1]) >= m {
+                                depthTargets.append(Float(guidance.depth(row: row0 + i, sample: guidance.bestSample(row: row0 + i))))
+                            } else {
+                                depthTargets.append(0)
+                            }
+                        }
                         rays.append(ModelRay(viewSet: s, x: Double(x) + 0.5, y: Double(y) + 0.5,
                                              key: DepthSampler.rayKey(view: t, x: x, y: y), guide: Int32(row0 + i)))
                         let p = (y * img.width + x) * 3
@@ -163,6 +186,7 @@ enum TrainingSampler {
             }
             for _ in 0..<count {
                 let x = below(img.width, &g), y = below(img.height, &g)
+                if supervise { depthTargets.append(depthMap?[y * img.width + x] ?? 0) }
                 rays.append(ModelRay(viewSet: s, x: Double(x) + 0.5, y: Double(y) + 0.5,
                                      key: DepthSampler.rayKey(view: t, x: x, y: y)))
                 let p = (y * img.width + x) * 3
@@ -170,6 +194,7 @@ enum TrainingSampler {
             }
         }
         return TrainingBatch(viewSets: viewSets, rays: rays, targets: targets, draws: draws,
-                             placement: .stratified(seed: placementSeed), guidance: guidance)
+                             placement: .stratified(seed: placementSeed), guidance: guidance,
+                             depthTargets: supervise ? depthTargets : nil)
     }
 }

@@ -22,7 +22,7 @@ public final class TrainingScene: @unchecked Sendable {
 
     private enum Source {
         case folder(ReferenceImages)
-        case memory([Image])
+        case memory([Image], depths: [[Float]])
     }
     private let source: Source
 
@@ -45,7 +45,7 @@ public final class TrainingScene: @unchecked Sendable {
         far = s.far
         trainIndices = s.trainIndices
         testIndices = s.testIndices
-        source = .memory(s.views.map { $0.image.rgb() })
+        source = .memory(s.views.map { $0.image.rgb() }, depths: s.views.map(\.depth))
     }
 
     /// Loads a scene folder (throws `ViewSynthError` for a missing folder or bad files).
@@ -70,7 +70,16 @@ public final class TrainingScene: @unchecked Sendable {
     public func image(_ index: Int) throws -> Image {
         switch source {
         case .folder(let refs): return try refs.image(index)
-        case .memory(let images): return images[index]
+        case .memory(let images, _): return images[index]
+        }
+    }
+
+    /// Exact camera-z depth of view `index` [H·W] (procedural scenes; nil for folders). Non-finite or ≤ 0
+    /// where the ray hits nothing.
+    public func depth(_ index: Int) -> [Float]? {
+        switch source {
+        case .folder: return nil
+        case .memory(_, let depths): return depths[index]
         }
     }
 

@@ -70,7 +70,7 @@ struct SweepGuidanceTests {
     /// Full-model gradient check in Double with every guidance lever on (cost columns, summary query,
     /// guided samples, priors with learned scales, gated residual), the learned terms moved off their
     /// zero initialisation so every path carries gradient; loss = MSE(rgb) + MSE(coarse) against random
-    /// targets (a random projection of the outputs).
+    /// targets (a random projection of the outputs) plus the depth cross-entropy against random target depths.
     @Test(arguments: [ModelKind.gpnr, .lfnr])
     func gradientCheckGuided(kind: ModelKind) {
         let config = ModelConfig.tinyGuided
@@ -86,10 +86,20 @@ struct SweepGuidanceTests {
         let (all, _, guidance) = TinyScene.guided(config, vs, step: 3)
         let rays = Array(all.prefix(6))
         let targets = (0..<(rays.count * 3)).map { _ in EngineRandom.uniform(&rng) }
+        // Depth targets for all rays but one (0 = unsupervised), anywhere in [near, far].
+        let depths = (0..<rays.count).map { $0 == 2 ? 0 : vs.near + (vs.far - vs.near) * EngineRandom.uniform(&rng) }
         let ws = model.makeWorkspace(batch: rays.count, training: true)
         func run() { rays.withUnsafeBufferPointer { model.forward(rays: $0, viewSets: [vs], guidance: guidance, workspace: ws) } }
+        // The loss as backward reports it (MSE(rgb) + MSE(coarse) + 0.3 · depth cross-entropy).
         func loss() -> Double {
             run()
+            return targets.withUnsafeBufferPointer { t in
+                depths.withUnsafeBufferPointer { d in
+                    model.backward(targets: t.baseAddress!, workspace: ws, depthTargets: d.baseAddress!, depthWeight: 0.3).total
+                }
+            }
+        }
+        func mse() -> Double {
             var l = 0.0
             for i in 0..<targets.count {
                 let a = ws.rgb[i] - targets[i], b = ws.coarse[i] - targets[i]
@@ -98,10 +108,18 @@ struct SweepGuidanceTests {
             return l / Double(targets.count)
         }
         p.zeroGradients()
+        let reported = loss()
         run()
-        let reported = targets.withUnsafeBufferPointer { model.backward(targets: $0.baseAddress!, workspace: ws) }
-        #expect(abs(reported.total - loss()) < 1e-12)
-        let g = p.gradients, v = p.values
+        let reportedMSE = targets.withUnsafeBufferPointer { t in
+            depths.withUnsafeBufferPointer { d in
+                model.backward(targets: t.baseAddress!, workspace: ws, depthTargets: d.baseAddress!, depthWeight: 0.3)
+            }
+        }
+        #expect(abs(reportedMSE.rgb + reportedMSE.coarse - mse()) < 1e-12)
+        #expect(reportedMSE.depth > 0 && abs(reportedMSE.total - reported) < 1e-12)
+        // Analytic gradients of one backward (two ran: halve).
+        let analyticAll = (0..<model.layout.count).map { p.gradients.pointer[$0] / 2 }
+        let v = p.values
         var worst = 0.0, checked = 0
         for e in model.layout.entries {
             for j in Set([0, e.count / 2, e.count - 1, Int(rng.next() % UInt64(e.count))]) {
@@ -110,7 +128,7 @@ struct SweepGuidanceTests {
                 v.pointer[i] = old + h; let lp = loss()
                 v.pointer[i] = old - h; let lm = loss()
                 v.pointer[i] = old
-                let numeric = (lp - lm) / (2 * h), analytic = g.pointer[i]
+                let numeric = (lp - lm) / (2 * h), analytic = analyticAll[i]
                 let err = abs(numeric - analytic) / max(1e-4, abs(numeric) + abs(analytic))
                 if err > 1e-5 { Issue.record("\(kind) \(e.name)[\(j)]: analytic \(analytic), numeric \(numeric)") }
                 worst = max(worst, err)
@@ -121,7 +139,7 @@ struct SweepGuidanceTests {
         #expect(worst <= 1e-5)
         // The guided parameters do get gradient.
         for h in [model.guideGate!, model.guideLogAlpha!, model.guideViewScales!] {
-            #expect(abs(g.pointer[h.offset]) > 0)
+            #expect(abs(analyticAll[h.offset]) > 0)
         }
     }
 

@@ -101,6 +101,34 @@ import Testing
         #expect(segments.count == 3 && segments[1].hasPrefix("0,3,") && segments[2].hasPrefix("3,6,"))
     }
 
+    /// Depth supervision targets: procedural scenes give their exact depth at each ray's pixel (scattered
+    /// and tiled draws); without --depth-weight there are none.
+    @Test(arguments: [ModelConfig.tiny, .tinyGuided])
+    func depthTargetsAreTheExactDepth(config: ModelConfig) throws {
+        let root = TestPaths.temporaryDirectory("train-depth")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var o = Self.options(steps: 2)
+        o.depthWeight = 0.1
+        let run = try TrainingRun(config: config, kind: .gpnr, scenes: [Self.scene], options: o, outDir: root)
+        let b = try run.batch(step: 1)
+        let d = try #require(b.depthTargets)
+        #expect(d.count == b.rays.count)
+        var positive = 0
+        for (i, r) in b.rays.enumerated() {
+            let t = b.draws[r.viewSet].target
+            let exact = Self.scene.depth(t)![Int(r.y) * 24 + Int(r.x)]
+            #expect(d[i] == exact)
+            if d[i] > 0 { positive += 1 }
+        }
+        #expect(positive > b.rays.count / 2)
+        // One step trains with it (finite losses, the depth term reported).
+        let s = try run.run()
+        #expect(s.lastStep == 2 && run.log.rows.allSatisfy { $0.loss.isFinite })
+        let plain = try TrainingRun(config: config, kind: .gpnr, scenes: [Self.scene], options: Self.options(steps: 2),
+                                    outDir: root.appendingPathComponent("plain"))
+        #expect(try plain.batch(step: 1).depthTargets == nil)
+    }
+
     @Test func batchesDependOnlyOnSeedAndStep() throws {
         let root = TestPaths.temporaryDirectory("train-draws")
         defer { try? FileManager.default.removeItem(at: root) }

@@ -384,13 +384,20 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
         public var total: Double
         public var rgb: Double
         public var coarse: Double
+        /// Depth supervision: mean cross-entropy of the epipolar attention against the sample nearest the
+        /// target depth (unweighted; `total` includes depthWeight × it).
+        public var depth: Double = 0
     }
 
     /// Loss = MSE(rgb, target) + MSE(coarse, target) over the rays of the last forward (padding excluded).
     /// Accumulates `weight` × the parameter gradients into `store` (default: the model's own; zero them
     /// before, e.g. `parameters.zeroGradients()`). The returned losses are unweighted.
     @discardableResult
+    /// Depth supervision: `depthTargets` [count] target-camera depths (0 or non-finite: none) add
+    /// depthWeight × the mean over supervised (ray, view) pairs of −log a[ray, view, p*], p* the sample whose
+    /// inverse depth is nearest the target's, when it is valid in that view and within one local sample gap.
     public func backward(targets: UnsafePointer<T>, workspace ws: EpipolarWorkspace<T>, weight: T = 1,
+                         depthTargets: UnsafePointer<T>? = nil, depthWeight: T = 0,
                          store: ParameterStore<T>? = nil) -> Losses {
         precondition(ws.training, "EpipolarModel.backward needs a training workspace")
         let p = store ?? parameters
@@ -440,6 +447,37 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
                     ws.dEpiWExtra[(b * N + n) * P + p] = wv * dotc
                 }
                 ws.dViewWExtra[b * N + n] = acc
+            }
+        }
+        var ld = 0.0
+        if let depthTargets, depthWeight > 0 {
+            // Cross-entropy of each view's epipolar attention against the sample nearest the target depth.
+            var pairs: [(Int, T)] = []
+            for b in 0..<count {
+                let zt = depthTargets[b]
+                guard zt > 0 && zt.isFinite else { continue }
+                let inv = 1 / Double(zt)
+                var best = 0, bestErr = Double.infinity
+                for q in 0..<P {
+                    let e = abs(1 / ws.depths[b * P + q] - inv)
+                    if e < bestErr { bestErr = e; best = q }
+                }
+                // Within one gap to the neighbouring samples (the target lies between samples).
+                let lo = best > 0 ? 1 / ws.depths[b * P + best - 1] : 1 / ws.depths[b * P + best]
+                let hi = best < P - 1 ? 1 / ws.depths[b * P + best + 1] : 1 / ws.depths[b * P + best]
+                guard bestErr <= max(abs(lo - hi), 1e-12) else { continue }
+                for n in 0..<N where ws.tokMask.constPointer[(b * P + best) * N + n] != 0 {
+                    let i = (b * N + n) * P + best
+                    pairs.append((i, max(ws.epiW[i], T(1e-12))))
+                }
+            }
+            if !pairs.isEmpty {
+                let g = weight * depthWeight / T(pairs.count)
+                for (i, a) in pairs {
+                    ld -= Double(T.elementaryLog(a))
+                    ws.dEpiWExtra[i] += -g / a
+                }
+                ld /= Double(pairs.count)
             }
         }
         // View pooling → view transformer.
@@ -546,7 +584,7 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
                 for c in 0..<E { demb[id * E + c] += row[c] }
             }
         }
-        return Losses(total: lr + lc, rgb: lr, coarse: lc)
+        return Losses(total: lr + lc + Double(depthWeight) * ld, rgb: lr, coarse: lc, depth: ld)
     }
 
     /// dFeatPre from dKeyIn (gradient columns [feat | mean | var], width GW) through the statistics and ELU.

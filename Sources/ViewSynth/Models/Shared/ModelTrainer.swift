@@ -44,7 +44,16 @@ public final class ModelTrainer: @unchecked Sendable {
     /// Gradients of the batch loss into `model.parameters.gradients` (overwritten), no update.
     /// `targets` holds 3 values per ray.
     public func computeGradients(rays: [ModelRay], targets: [Float], viewSets: [ViewSet<Float>],
-                                 placement: DepthPlacement = .endpoints, guidance: GuidanceBatch? = nil) -> EpipolarModel<Float>.Losses {
+                                 placement: DepthPlacement = .endpoints, guidance: GuidanceBatch? = nil,
+                                 depthTargets: [Float]? = nil, depthWeight: Float = 0) -> EpipolarModel<Float>.Losses {
+        precondition(depthTargets.map { $0.count == rays.count } ?? true, "ModelTrainer: one depth target per ray")
+        // A stable copy the workers read (no pointer escapes a closure).
+        nonisolated(unsafe) let depthBuffer: UnsafeMutableBufferPointer<Float>? = depthTargets.map { d in
+            let b = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, d.count))
+            _ = b.initialize(from: d)
+            return b
+        }
+        defer { depthBuffer?.deallocate() }
         precondition(!rays.isEmpty && targets.count == rays.count * 3, "ModelTrainer: 3 targets per ray")
         let n = rays.count, m = microBatch, R = replicas.count
         let chunks = (n + m - 1) / m
@@ -68,8 +77,10 @@ public final class ModelTrainer: @unchecked Sendable {
                                                store: self.replicas[r])
                         }
                         let l = targets.withUnsafeBufferPointer { tp in
-                            self.model.backward(targets: tp.baseAddress! + 3 * lo, workspace: ws,
-                                                weight: Float(hi - lo) / Float(n), store: self.replicas[r])
+                            let dp = depthBuffer.map { UnsafePointer($0.baseAddress! + lo) }
+                            return self.model.backward(targets: tp.baseAddress! + 3 * lo, workspace: ws,
+                                                       weight: Float(hi - lo) / Float(n), depthTargets: dp,
+                                                       depthWeight: depthWeight, store: self.replicas[r])
                         }
                         results[i] = l
                         i += R
@@ -89,7 +100,7 @@ public final class ModelTrainer: @unchecked Sendable {
         var total = EpipolarModel<Float>.Losses(total: 0, rgb: 0, coarse: 0)
         for (i, l) in partial.enumerated() {
             let w = Double(min(n, (i + 1) * m) - i * m) / Double(n)
-            total.total += w * l.total; total.rgb += w * l.rgb; total.coarse += w * l.coarse
+            total.total += w * l.total; total.rgb += w * l.rgb; total.coarse += w * l.coarse; total.depth += w * l.depth
         }
         return total
     }
@@ -97,8 +108,10 @@ public final class ModelTrainer: @unchecked Sendable {
     /// Gradients then one AdamW update of the model's parameters.
     @discardableResult
     public func step(rays: [ModelRay], targets: [Float], viewSets: [ViewSet<Float>],
-                     placement: DepthPlacement = .endpoints, guidance: GuidanceBatch? = nil) -> StepResult {
-        let l = computeGradients(rays: rays, targets: targets, viewSets: viewSets, placement: placement, guidance: guidance)
+                     placement: DepthPlacement = .endpoints, guidance: GuidanceBatch? = nil,
+                     depthTargets: [Float]? = nil, depthWeight: Float = 0) -> StepResult {
+        let l = computeGradients(rays: rays, targets: targets, viewSets: viewSets, placement: placement, guidance: guidance,
+                                 depthTargets: depthTargets, depthWeight: depthWeight)
         let info = optimizer.update(model.parameters)
         return StepResult(losses: l, update: info)
     }
