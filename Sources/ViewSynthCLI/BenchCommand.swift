@@ -10,7 +10,8 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Print performance figures (rays/s, peak memory) of a method or component.",
-        subcommands: [BenchSweepCommand.self, BenchSynthCommand.self, BenchModelCommand.self, BenchEngineCommand.self])
+        subcommands: [BenchSweepCommand.self, BenchSynthCommand.self, BenchModelCommand.self, BenchEngineCommand.self,
+                      BenchRenderCommand.self])
 }
 
 /// The scene a benchmark uses when none is given: the dev scene dtu_scan37 beside the package, else the first
@@ -171,5 +172,63 @@ struct BenchEngineCommand: ParsableCommand {
         if !json { print(BLASSetup.diagnostics) }
         let report = EngineBenchmark.run()
         print(json ? report.json : report.text)
+    }
+}
+
+/// `viewsynth bench render`: what a user waits for — one novel view of W×H rendered end to end (reference
+/// selection and loading, the sweep's cost volume for guided models, patches, the model), for a model and
+/// for the sweep on the same camera.
+struct BenchRenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Seconds to render one W×H view end to end with a model (default: the shipped GPNR) and with the sweep.",
+        discussion: """
+        The camera is the scene's first held-out view with its intrinsics scaled to --size (so every machine \
+        times the same work). Prints seconds, rays/s and peak memory for each method.
+        Example: viewsynth bench render --method gpnr --config guided --size 504x378
+        """)
+
+    @Option(help: ArgumentHelp("Scene folder (default: ../shared/scenes/dev/dtu_scan37, else the first scene under Scenes/).", valueName: "dir"))
+    var scene: String?
+    @Option(help: "Model: gpnr or lfnr.") var method: ModelKind = .gpnr
+    @OptionGroup var model: ModelOptions
+    @Option(help: ArgumentHelp("View size.", valueName: "WxH")) var size: String = "504x378"
+    @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(help: "Skip the sweep.") var noSweep = false
+
+    func validate() throws {
+        guard threads >= 1 && threads <= 1024 else { throw ValidationError("--threads must be within 1…1024, found \(threads)") }
+        do { _ = try SyntheticSceneGenerator.parseSize(size) } catch let e as ViewSynthError { throw ValidationError(e.description) }
+    }
+
+    func run() throws {
+        guard let scenePath = scene ?? defaultBenchScene() else {
+            throw ViewSynthError("../shared/scenes/dev/dtu_scan37", expected: "a scene to benchmark (or --scene DIR)",
+                                 found: "no such folder and no scene under Scenes/")
+        }
+        let wh = try SyntheticSceneGenerator.parseSize(size)
+        let loaded = try SceneLoader.load(URL(fileURLWithPath: scenePath))
+        guard let view = loaded.testIndices.first ?? loaded.views.indices.first else {
+            throw ViewSynthError(loaded.root, expected: "a scene with views", found: "none")
+        }
+        var camera = loaded.views[view].camera
+        let sx = Double(wh.width) / Double(camera.intrinsics.width), sy = Double(wh.height) / Double(camera.intrinsics.height)
+        camera.intrinsics.fx *= sx; camera.intrinsics.cx *= sx; camera.intrinsics.fy *= sy; camera.intrinsics.cy *= sy
+        camera.intrinsics.width = wh.width; camera.intrinsics.height = wh.height
+        Threading.configure(workers: threads)
+        print("render benchmark: \(loaded.name) view \(loaded.views[view].name) scaled to \(wh.width)×\(wh.height), \(threads) threads, BLAS core \(BLASSetup.coreName)")
+        func time<M: RenderMethod>(_ m: M, label: String) throws {
+            let refs = ReferenceImages(scene: loaded)
+            let t0 = Date()
+            let ctx = try m.prepare(target: camera, excludingView: view, references: refs)
+            let out = TiledRenderer.render(method: m, target: camera, context: ctx, options: RenderOptions(threads: threads))
+            let s = Date().timeIntervalSince(t0)
+            precondition(out.rgb.width == wh.width)
+            print(String(format: "%@: %.1f s for the view, %.0f rays/s end to end, peak memory %.0f MB", label, s,
+                         Double(wh.width * wh.height) / s, ModelBenchmark.peakRSSMB()))
+        }
+        let m = try model.makeMethod(kind: method)
+        try time(m, label: "\(method.rawValue) (config \(m.model.config.name), weights \(m.weightsID.prefix(16)))")
+        if !noSweep { try time(PlaneSweep(), label: "sweep") }
     }
 }

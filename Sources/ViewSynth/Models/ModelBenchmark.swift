@@ -90,7 +90,7 @@ public enum ModelBenchmark {
     }
     static func time(_ minSeconds: Double, _ body: () -> Void) -> Double { measure(minSeconds, body).wall }
 
-    static func peakRSSMB() -> Double {
+    public static func peakRSSMB() -> Double {
         var u = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
         return Double(u.ru_maxrss) / 1024

@@ -148,24 +148,9 @@ struct GPNRTests {
             model.run(rays, [vs], ws)
             let reported = targets.withUnsafeBufferPointer { model.backward(targets: $0.baseAddress!, workspace: ws) }
             #expect(abs(reported.total - loss()) < 1e-12)
-            let g = model.parameters.gradients, v = model.parameters.values
-            var worst = 0.0
-            var checked = 0
-            for e in model.layout.entries {
-                for j in Set([0, e.count / 2, e.count - 1, Int(rng.next() % UInt64(e.count))]) {
-                    let i = e.offset + j
-                    let old = v.pointer[i], h = 1e-6
-                    v.pointer[i] = old + h; let lp = loss()
-                    v.pointer[i] = old - h; let lm = loss()
-                    v.pointer[i] = old
-                    let numeric = (lp - lm) / (2 * h), analytic = g.pointer[i]
-                    // Relative error, with an absolute floor for true zeros (e.g. biases a softmax ignores).
-                    let err = abs(numeric - analytic) / max(1e-4, abs(numeric) + abs(analytic))
-                    if err > 1e-5 { Issue.record("\(kind) \(e.name)[\(j)] (preNorm \(pre)): analytic \(analytic), numeric \(numeric)") }
-                    worst = max(worst, err)
-                    checked += 1
-                }
-            }
+            let g = model.parameters.gradients
+            let (worst, checked) = centralDifferenceCheck(model, label: "\(kind) (preNorm \(pre))", rng: &rng,
+                                                          analytic: { g.pointer[$0] }, loss: loss)
             #expect(checked > 100)
             #expect(worst <= 1e-5)
         }

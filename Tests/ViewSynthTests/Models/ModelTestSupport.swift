@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 @testable import ViewSynth
 import ViewSynthEngine
 
@@ -99,4 +100,28 @@ extension TinyScene {
         for i in rays.indices { rays[i].guide = Int32(Int(rays[i].y) * width + Int(rays[i].x)) }
         return (rays, targets, batch)
     }
+}
+
+/// Central differences of `loss` on a sample of parameters of every tensor (first, middle, last and one
+/// random element) against `analytic(i)`; records each relative error above 1e-5 (with an absolute floor
+/// for true zeros, e.g. biases a softmax ignores). Returns (worst relative error, elements checked).
+func centralDifferenceCheck(_ model: EpipolarModel<Double>, label: String, rng: inout EngineRNG,
+                            analytic: (Int) -> Double, loss: () -> Double) -> (worst: Double, checked: Int) {
+    let v = model.parameters.values
+    var worst = 0.0, checked = 0
+    for e in model.layout.entries {
+        for j in Set([0, e.count / 2, e.count - 1, Int(rng.next() % UInt64(e.count))]) {
+            let i = e.offset + j
+            let old = v.pointer[i], h = 1e-6
+            v.pointer[i] = old + h; let lp = loss()
+            v.pointer[i] = old - h; let lm = loss()
+            v.pointer[i] = old
+            let numeric = (lp - lm) / (2 * h), a = analytic(i)
+            let err = abs(numeric - a) / max(1e-4, abs(numeric) + abs(a))
+            if err > 1e-5 { Issue.record("\(label) \(e.name)[\(j)]: analytic \(a), numeric \(numeric)") }
+            worst = max(worst, err)
+            checked += 1
+        }
+    }
+    return (worst, checked)
 }

@@ -119,22 +119,7 @@ struct SweepGuidanceTests {
         #expect(reportedMSE.depth > 0 && abs(reportedMSE.total - reported) < 1e-12)
         // Analytic gradients of one backward (two ran: halve).
         let analyticAll = (0..<model.layout.count).map { p.gradients.pointer[$0] / 2 }
-        let v = p.values
-        var worst = 0.0, checked = 0
-        for e in model.layout.entries {
-            for j in Set([0, e.count / 2, e.count - 1, Int(rng.next() % UInt64(e.count))]) {
-                let i = e.offset + j
-                let old = v.pointer[i], h = 1e-6
-                v.pointer[i] = old + h; let lp = loss()
-                v.pointer[i] = old - h; let lm = loss()
-                v.pointer[i] = old
-                let numeric = (lp - lm) / (2 * h), analytic = analyticAll[i]
-                let err = abs(numeric - analytic) / max(1e-4, abs(numeric) + abs(analytic))
-                if err > 1e-5 { Issue.record("\(kind) \(e.name)[\(j)]: analytic \(analytic), numeric \(numeric)") }
-                worst = max(worst, err)
-                checked += 1
-            }
-        }
+        let (worst, checked) = centralDifferenceCheck(model, label: "\(kind)", rng: &rng, analytic: { analyticAll[$0] }, loss: loss)
         #expect(checked > 100)
         #expect(worst <= 1e-5)
         // The guided parameters do get gradient.
@@ -171,8 +156,9 @@ struct SweepGuidanceTests {
 
     static var dev: URL? { TestPaths.sharedScenes?.appendingPathComponent("dev") }
 
-    /// sweepInit: an untrained `guided` model renders a held-out crop of each dev scene within 0.3 dB of
-    /// `sweep` on the same pixels (same references, same cost, the sweep's blend as attention priors).
+    /// sweepInit: an untrained `guided` model renders a held-out crop of each dev scene at least as well as
+    /// `sweep` (−0.3 dB) on the same pixels (same references, same cost, the sweep's blend as attention priors).
+    /// VIEWSYNTH_PRIOR_SWEEP="α:viewScale,…" also prints the PSNR for other initial prior sharpnesses.
     @Test(.enabled(if: SweepGuidanceTests.dev != nil), arguments: ["dtu_scan37", "reefwall_yeraygma"])
     func untrainedGuidedModelRendersLikeTheSweep(scene name: String) throws {
         let scene = try SceneLoader.load(Self.dev!.appendingPathComponent(name))
@@ -196,6 +182,20 @@ struct SweepGuidanceTests {
         let m = TiledRenderer.render(method: model, target: target,
                                      context: try model.prepare(target: target, excludingView: i, references: refs), options: options)
         let ps = psnr(s.rgb, truth), pm = psnr(m.rgb, truth)
-        #expect(abs(pm - ps) <= 0.3, "\(name): untrained guided \(pm) dB, sweep \(ps) dB")
+        if let sweepList = ProcessInfo.processInfo.environment["VIEWSYNTH_PRIOR_SWEEP"] {
+            // Diagnostic (not a check): untrained quality against the priors' initial sharpness, "α:viewScale,…".
+            for item in sweepList.split(separator: ",") {
+                let f = item.split(separator: ":").compactMap { Double($0) }
+                var c = ModelConfig.guided
+                c.guidance!.priorSharpness = f[0]; c.guidance!.viewPriorScale = f.count > 1 ? f[1] : 1
+                let mm = ModelMethod(config: c, seed: 1)
+                let r = TiledRenderer.render(method: mm, target: target,
+                                             context: try mm.prepare(target: target, excludingView: i, references: refs), options: options)
+                print("prior sweep \(name) α \(f[0]) view scale \(c.guidance!.viewPriorScale): \(psnr(r.rgb, truth)) dB (sweep \(ps))")
+            }
+        }
+        // Not below the sweep by more than 0.3 dB (the softer default priors measured above it: +0.7 dB on the
+        // dtu_scan37 crop, +0.1 dB on reefwall), and not far from it either way.
+        #expect(pm >= ps - 0.3 && pm <= ps + 2, "\(name): untrained guided \(pm) dB, sweep \(ps) dB")
     }
 }
