@@ -79,6 +79,7 @@ struct SweepGuidanceTests {
         let p = model.parameters
         EngineRandom.fillNormal(p.value(model.epipolarPool.score.weight), std: 0.3, &rng)
         EngineRandom.fillNormal(p.value(model.viewPool.score.weight), std: 0.3, &rng)
+        EngineRandom.fillNormal(p.value(model.color.weight), std: 0.3, &rng)
         p.value(model.guideGate!).pointer[0] = 0.4
         p.value(model.guideLogAlpha!).pointer[0] = log(8)
         p.value(model.guideViewScales!).pointer[0] = 0.05; p.value(model.guideViewScales!).pointer[1] = 0.7
