@@ -29,17 +29,14 @@ public final class ViewSet<T: EngineScalar>: @unchecked Sendable {
     private let lock = NSLock()
     private var costContexts: [Int: PlaneSweep.ViewContext] = [:]
 
-    /// The sweep's cost context over these references with `planes` planes (built once per plane count;
-    /// thread-safe).
-    func sweepContext(planes: Int) -> PlaneSweep.ViewContext {
+    /// The sweep's cost context over these references for `config` (its planes and cost-image blur; built once
+    /// per plane count; thread-safe).
+    func sweepContext(config: PlaneSweepConfig) -> PlaneSweep.ViewContext {
         lock.lock(); defer { lock.unlock() }
-        if let c = costContexts[planes] { return c }
-        var config = PlaneSweepConfig()
-        config.planes = planes
-        config.views = references.count
+        if let c = costContexts[config.planes] { return c }
         let c = PlaneSweep.context(target: target, references: references, images: sourceImages, near: near, far: far,
                                    config: config)
-        costContexts[planes] = c
+        costContexts[config.planes] = c
         return c
     }
 

@@ -165,7 +165,7 @@ public final class SweepGuide: @unchecked Sendable {
                         into batch: GuidanceBatch, row0: Int) {
         precondition(row0 >= 0 && row0 + tile.pixelCount <= batch.capacity && batch.samples == samples,
                      "SweepGuide.fill: rows out of range")
-        let ctx = viewSet.sweepContext(planes: settings.planes)
+        let ctx = viewSet.sweepContext(config: sweep.config)
         let D = ctx.inverseDepths.count, n = tile.pixelCount
         sweep.computeCosts(tile: tile, target: viewSet.target, context: ctx, scratch: scratch)
         let costs = scratch.costs.p
@@ -186,9 +186,10 @@ public final class SweepGuide: @unchecked Sendable {
         let s = settings, P = samples, G = P - s.guidedSamples
         // Local minima (plateaus take their first plane), lowest first; refined by a parabola.
         mins.removeAll(keepingCapacity: true)
-        var cmin = Double.infinity, argmin = 0
+        var cmin = Double.infinity, cmax = -Double.infinity, argmin = 0
         for d in 0..<D {
             if c[d] < cmin { cmin = c[d]; argmin = d }
+            cmax = max(cmax, c[d])
             let left = d == 0 ? Double.infinity : c[d - 1], right = d == D - 1 ? Double.infinity : c[d + 1]
             if c[d] < left && c[d] <= right { mins.append((Double(d), c[d])) }
         }
@@ -200,7 +201,7 @@ public final class SweepGuide: @unchecked Sendable {
             let den = c[j - 1] - 2 * c[j] + c[j + 1]
             if den > 1e-12 { mins[i].x += max(-0.5, min(0.5, 0.5 * (c[j - 1] - c[j + 1]) / den)) }
         }
-        let margin = mins.count > 1 ? mins[1].c - mins[0].c : (0..<D).map { c[$0] }.max()! - cmin
+        let margin = mins.count > 1 ? mins[1].c - mins[0].c : cmax - cmin
         // Sample positions: globals, then offsets around each chosen minimum (the best repeated if too few).
         let span = Double(D - 1)
         for i in 0..<G {
@@ -235,12 +236,10 @@ public final class SweepGuide: @unchecked Sendable {
         }
         batch.best[row] = best
         // Summary.
-        var z = 0.0, h = 0.0
-        for d in 0..<D { z += exp(-(c[d] - cmin) / 0.01) }
-        for d in 0..<D {
-            let q = exp(-(c[d] - cmin) / 0.01) / z
-            if q > 0 { h -= q * log(q) }
-        }
+        // Entropy of q ∝ exp(−e), e = (c − c_min)/0.01: H = ln Z + Σ q·e.
+        var z = 0.0, qe = 0.0
+        for d in 0..<D { let e = (c[d] - cmin) / 0.01, w = exp(-e); z += w; qe += w * e }
+        let h = log(z) + qe / z
         let sm = batch.summary + row * GuidanceSettings.summaryWidth
         sm[0] = Float(cmin); sm[1] = Float(min(margin, 1)); sm[2] = Float(h / log(Double(D))); sm[3] = Float(mins[0].x / span)
     }
