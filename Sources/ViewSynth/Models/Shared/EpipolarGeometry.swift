@@ -13,7 +13,8 @@
 //   * projection of X_p into view n (EpipolarProjector): valid when in front of the camera and inside the
 //     image rectangle; invalid tokens get zero patches and are masked out of all attention.
 //   * patch: k×k taps of unit spacing centred on the projected point, each bilinear over the 4 nearest pixel
-//     centres, zero outside the image; rgb = the centre tap.
+//     centres, zero outside the image; rgb = the centre tap (edge-clamped within half a pixel of the border,
+//     as the sweep samples colours, instead of mixing in the zeros outside).
 // Masks: tokMask [B·P, N] (b, p, n); epiMask [B·N, P+1] with the query slot 0 always valid; viewMask
 // [B, N+1], view n valid when any of its samples is.
 
@@ -147,8 +148,15 @@ enum EpipolarGeometry {
                         }
                         gatherPatch(image, width: W, height: H, u: pixRow[2 * p], v: pixRow[2 * p + 1], k: k,
                                     into: patches + tok * patchWidth)
+                        // rgb: the centre tap, except within half a pixel of the border, where it is sampled
+                        // edge-clamped (as the sweep samples colours) instead of blending in the zeros outside.
                         let centre = patches + tok * patchWidth + ((k / 2) * k + k / 2) * 3
-                        row[cols.rgb] = centre[0]; row[cols.rgb + 1] = centre[1]; row[cols.rgb + 2] = centre[2]
+                        let u = pixRow[2 * p], v = pixRow[2 * p + 1]
+                        if u >= 0.5 && v >= 0.5 && u <= Double(W) - 0.5 && v <= Double(H) - 0.5 {
+                            row[cols.rgb] = centre[0]; row[cols.rgb + 1] = centre[1]; row[cols.rgb + 2] = centre[2]
+                        } else {
+                            clampedColour(image, width: W, height: H, u: u, v: v, into: row + cols.rgb)
+                        }
                         if cols.guideCosts, let guidance {
                             // Cost columns: the sweep's cost at this depth, relative to the curve's minimum, the
                             // signed distance to the nearest minimum (squashed) and the guided flag.
@@ -276,6 +284,23 @@ enum EpipolarGeometry {
         } else {
             let m = cross(o, d)
             out[0] = d.x; out[1] = d.y; out[2] = d.z; out[3] = m.x; out[4] = m.y; out[5] = m.z
+        }
+    }
+
+    /// The bilinear colour at (u, v) of an H×W×3 image with its border replicated outside (the sweep's
+    /// sampling, `sweepSample`): the model's colour input for points within half a pixel of the border.
+    @inline(__always)
+    static func clampedColour<T: EngineScalar>(_ img: UnsafePointer<T>, width W: Int, height H: Int, u: Double, v: Double,
+                                               into out: UnsafeMutablePointer<T>) {
+        let fx = min(max(u - 0.5, 0), Double(W - 1)), fy = min(max(v - 0.5, 0), Double(H - 1))
+        let x0 = min(Int(fx), max(W - 2, 0)), y0 = min(Int(fy), max(H - 2, 0))
+        let x1 = min(x0 + 1, W - 1), y1 = min(y0 + 1, H - 1)
+        let wx = T(fx - Double(x0)), wy = T(fy - Double(y0))
+        let a = img + (y0 * W + x0) * 3, b = img + (y0 * W + x1) * 3
+        let c = img + (y1 * W + x0) * 3, d = img + (y1 * W + x1) * 3
+        for i in 0..<3 {
+            let top = a[i] + wx * (b[i] - a[i]), bottom = c[i] + wx * (d[i] - c[i])
+            out[i] = top + wy * (bottom - top)
         }
     }
 
