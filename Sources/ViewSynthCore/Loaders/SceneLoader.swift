@@ -85,7 +85,11 @@ public enum SceneLoader {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else {
             throw ViewSynthError(dir, expected: "a folder of images", found: "no such folder")
         }
-        return names.filter(isImageFile).sorted(by: nameOrder)
+        let images = names.filter(isImageFile)
+        if let bad = images.first(where: { $0.contains("\u{FFFD}") }) {
+            throw ViewSynthError(dir, expected: "image file names in UTF-8", found: "\(bad.prefix(80)), a name that is not valid UTF-8")
+        }
+        return images.sorted(by: nameOrder)
     }
 
     static func isDirectory(_ url: URL) -> Bool {

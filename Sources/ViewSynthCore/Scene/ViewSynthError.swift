@@ -13,6 +13,13 @@ public struct ViewSynthError: Error, CustomStringConvertible, LocalizedError, Eq
     public init(_ url: URL, expected: String, found: String) {
         self.init(url.path, expected: expected, found: found)
     }
-    public var description: String { "\(path): expected \(expected), found \(found)" }
+    /// One line whatever the parts hold (line breaks become spaces; `found` is cut at 200 characters, so an
+    /// input echoed by mistake cannot flood the terminal).
+    public var description: String {
+        let shown = found.count > 200 ? String(found.prefix(200)) + "…" : found
+        return "\(path): expected \(expected), found \(shown)"
+            .replacingOccurrences(of: "\r\n", with: " ")
+            .replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
+    }
     public var errorDescription: String? { description }
 }
