@@ -73,12 +73,7 @@ struct RenderingOptions: ParsableArguments {
     /// range-checked by name (InputLimits); the merged settings' problems are blamed on --sweep-config.
     func sweepSettings() throws -> PlaneSweepConfig {
         var c = PlaneSweepConfig()
-        if let json = sweepConfig {
-            do { c = try PlaneSweepConfig.decode(json: Data(json.utf8)) } catch {
-                throw ViewSynthError("--sweep-config", expected: "a JSON object of PlaneSweepConfig fields",
-                                     found: DecodingProblem.describe(error))
-            }
-        }
+        if let json = sweepConfig { c = try PlaneSweepConfig.parse(json: Data(json.utf8), source: "--sweep-config") }
         if let planes { c.planes = try checkOption("--planes", planes, 2...InputLimits.maxPlanes) }
         if let refViews { c.views = try checkOption("--ref-views", refViews, 1...InputLimits.maxReferenceViews) }
         if let window {

@@ -100,6 +100,17 @@ public struct PlaneSweepConfig: Sendable, Codable, Equatable {
         return try JSONDecoder().decode(PlaneSweepConfig.self, from: json)
     }
 
+    /// Decodes and checks settings from JSON text (e.g. --sweep-config): every failure is a one-line
+    /// ViewSynthError naming `source`, with the reason but never the input.
+    public static func parse(json: Data, source: String) throws -> PlaneSweepConfig {
+        let c: PlaneSweepConfig
+        do { c = try decode(json: json) } catch {
+            throw ViewSynthError(source, expected: "a JSON object of PlaneSweepConfig fields", found: DecodingProblem.describe(error))
+        }
+        if let problem = c.problem { throw ViewSynthError(source, expected: "usable sweep settings", found: problem) }
+        return c
+    }
+
     /// A one-line description of what is wrong, or nil when the settings are usable.
     public var problem: String? {
         let maxPlanes = InputLimits.maxPlanes, maxViews = InputLimits.maxReferenceViews, maxWindow = InputLimits.maxWindow
