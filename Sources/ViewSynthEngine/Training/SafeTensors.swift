@@ -12,9 +12,11 @@ public struct EngineError: Error, CustomStringConvertible, LocalizedError, Equat
     public init(_ path: String, expected: String, found: String) {
         self.path = path; self.expected = expected; self.found = found
     }
-    /// One line (line breaks become spaces), as ViewSynthError.
+    /// One line (line breaks and control characters become spaces), as ViewSynthError.oneLine.
     public var description: String {
-        "\(path): expected \(expected), found \(found)".split(whereSeparator: \.isNewline).joined(separator: " ")
+        String("\(path): expected \(expected), found \(found)".map { c -> Character in
+            c.isNewline || c.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) ? " " : c
+        })
     }
     public var errorDescription: String? { description }
 }
