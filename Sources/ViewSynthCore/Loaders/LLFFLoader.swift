@@ -115,7 +115,9 @@ enum LLFFLoader {
             else if e.hasPrefix("images_"), let n = Int(e.dropFirst(7)), n > 0 { factor = n }
             else { continue }
             let url = dir.appendingPathComponent(e)
-            guard SceneLoader.isDirectory(url), let files = try? SceneLoader.sortedImageFiles(url), !files.isEmpty else { continue }
+            guard SceneLoader.isDirectory(url) else { continue }
+            // Unreadable names (not UTF-8) are an error naming the folder, not "no images folder".
+            guard !(try SceneLoader.sortedImageFiles(url)).isEmpty else { continue }
             if best == nil || factor > best!.factor { best = (factor, e) }
         }
         guard let b = best else {

@@ -99,10 +99,7 @@ public enum SceneLoader {
 
     /// Header size of an image that must exist.
     static func imageSize(_ url: URL) throws -> (width: Int, height: Int) {
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw ViewSynthError(url, expected: "an image file", found: "no such file")
-        }
-        return try ImageIO.readSize(url)
+        try ImageIO.readSize(url)   // says "no such file", "a folder", "a FIFO", "a symbolic link loop", …
     }
 
     /// Throws unless the image at `url` is exactly `width × height`; `source` says where the size came from.
