@@ -131,15 +131,15 @@ public enum RenderJob {
 
     /// The sidecar's record if the view it describes is complete and up to date, else nil.
     static func existingRecord(sidecar: URL, settingsHash: String, inputsHash: String, wantDepth: Bool, outDir: URL) -> RenderRecord? {
-        guard let data = try? Data(contentsOf: sidecar),
+        guard let data = try? InputFile.read(sidecar, expected: "a render sidecar"),   // regular files only: no FIFO hang
               let record = try? JSONDecoder().decode(RenderRecord.self, from: data),
               record.settingsHash == settingsHash, record.inputsHash == inputsHash,
               let fileHash = record.fileHash,
-              let png = try? Data(contentsOf: outDir.appendingPathComponent(record.file)),
+              let png = try? InputFile.read(outDir.appendingPathComponent(record.file), expected: "a render"),
               fnv1a64Hex(png) == fileHash else { return nil }
         if wantDepth {
             guard let d = record.depthFile, let dh = record.depthFileHash, let p = record.depthPreviewFile,
-                  let depth = try? Data(contentsOf: outDir.appendingPathComponent(d)), fnv1a64Hex(depth) == dh,
+                  let depth = try? InputFile.read(outDir.appendingPathComponent(d), expected: "a depth map"), fnv1a64Hex(depth) == dh,
                   FileManager.default.fileExists(atPath: outDir.appendingPathComponent(p).path) else { return nil }
         }
         return record

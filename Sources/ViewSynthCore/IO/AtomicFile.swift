@@ -143,13 +143,3 @@ public enum AtomicFile {
         return String(cString: s).lowercased()
     }
 }
-
-/// POSIX write(2), named apart from the enum's `write` methods.
-@inline(__always)
-private func posixWrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(fd, buf, count)
-    #else
-    return Darwin.write(fd, buf, count)
-    #endif
-}

@@ -72,16 +72,27 @@ public enum InputFile {
         defer { close(fd) }
         var st = stat()
         let expectedSize = fstat(fd, &st) == 0 ? max(Int(st.st_size), 0) : 0
-        var data = Data(count: expectedSize)
-        var got = 0
-        while true {
-            if got == data.count {   // the file grew (or its size was unknown)
-                guard Int64(got) < InputLimits.maxInputFileBytes else {
-                    throw ViewSynthError(path, expected: "\(expected) of at most \(InputLimits.maxInputFileBytes) bytes", found: "more")
-                }
-                data.count += max(65536, data.count / 2)
+        var data = Data()
+        data.reserveCapacity(expectedSize)
+        while true {   // the size, then more while the file grows (a whole read ends with a short one)
+            let want = max(65536, expectedSize - data.count + 1)
+            let chunk = try read(fd, offset: data.count, count: want, path: path, expected: expected)
+            data.append(contentsOf: chunk)
+            if chunk.count < want { return data }
+            guard Int64(data.count) < InputLimits.maxInputFileBytes else {
+                throw ViewSynthError(path, expected: "\(expected) of at most \(InputLimits.maxInputFileBytes) bytes", found: "more")
             }
-            let n = data.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress! + got, $0.count - got) }
+        }
+    }
+
+    public static func read(_ url: URL, expected: String) throws -> Data { try read(url.path, expected: expected) }
+
+    /// Up to `count` bytes at `offset` of an open file (fewer at its end), e.g. an image header.
+    static func read(_ fd: Int32, offset: Int, count: Int, path: String, expected: String) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        var got = 0
+        while got < count {
+            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + got, count - got, off_t(offset + got)) }
             if n < 0 {
                 let err = errno
                 if err == EINTR { continue }
@@ -90,11 +101,9 @@ public enum InputFile {
             if n == 0 { break }
             got += n
         }
-        data.count = got
-        return data
+        out.removeLast(count - got)
+        return out
     }
-
-    public static func read(_ url: URL, expected: String) throws -> Data { try read(url.path, expected: expected) }
 
     /// The whole file as UTF-8 text.
     public static func readText(_ url: URL, expected: String) throws -> String {
@@ -104,24 +113,4 @@ public enum InputFile {
         }
         return text
     }
-}
-
-/// POSIX open(2), named apart from `InputFile.open`.
-@inline(__always)
-private func posixOpen(_ path: String, _ flags: Int32) -> Int32 {
-    #if canImport(Glibc)
-    return Glibc.open(path, flags)
-    #else
-    return Darwin.open(path, flags)
-    #endif
-}
-
-/// POSIX read(2), named apart from `InputFile.read`.
-@inline(__always)
-private func posixRead(_ fd: Int32, _ buf: UnsafeMutableRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.read(fd, buf, count)
-    #else
-    return Darwin.read(fd, buf, count)
-    #endif
 }

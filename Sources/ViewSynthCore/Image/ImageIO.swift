@@ -38,20 +38,7 @@ public enum ImageIO {
         defer { close(fd) }
         /// Reads up to `count` bytes at `offset` (fewer at end of file).
         func read(_ offset: Int, _ count: Int) throws -> [UInt8] {
-            var out = [UInt8](repeating: 0, count: count)
-            var got = 0
-            while got < count {
-                let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + got, count - got, off_t(offset + got)) }
-                if n < 0 {
-                    let err = errno
-                    if err == EINTR { continue }
-                    throw ViewSynthError(path, expected: expectedImage, found: "a read error (\(AtomicFile.describe(errno: err)))")
-                }
-                if n == 0 { break }
-                got += n
-            }
-            out.removeLast(count - got)
-            return out
+            try InputFile.read(fd, offset: offset, count: count, path: path, expected: expectedImage)
         }
         let head = try read(0, 64)
         switch format(of: head) {

@@ -90,39 +90,37 @@ func runCLIBounded(_ args: [String], seconds: Double = 60) throws -> (result: Pr
         }
     }
 
-    @Test func safetensorsOffsetsAndConfigBounds() throws {
+    /// `render <scene> <option> <corpus file>` for each (corpus file of `target`, mention): refused, naming the file.
+    static func checkCorpusFiles(_ target: String, option: [String], _ cases: [(String, String)],
+                                 sourceLocation: SourceLocation = #_sourceLocation) throws {
         let root = TestPaths.temporaryDirectory("hostile")
         defer { try? FileManager.default.removeItem(at: root) }
         let scene = try SceneFixtures.write(in: root)
-        for (name, mention) in [("offsets-1-minus-2e63.safetensors", "data_offsets"), ("config-width-2e62.safetensors", "width ≤ 4096"),
-                                ("config-huge-but-in-field-bounds.safetensors", "parameters")] {
-            let file = Self.corpusFile("safetensors", name)
-            try Self.expectRefused(["render", scene.path, "--method", "gpnr", "--weights", file.path], root: root, mentions: [file.path, mention])
+        for (name, mention) in cases {
+            let file = corpusFile(target, name)
+            try expectRefused(["render", scene.path] + option + [file.path], root: root, mentions: [file.path, mention],
+                              sourceLocation: sourceLocation)
         }
     }
 
+    @Test func safetensorsOffsetsAndConfigBounds() throws {
+        try Self.checkCorpusFiles("safetensors", option: ["--method", "gpnr", "--weights"], [
+            ("offsets-1-minus-2e63.safetensors", "data_offsets"), ("config-width-2e62.safetensors", "width ≤ 4096"),
+            ("config-huge-but-in-field-bounds.safetensors", "parameters")])
+    }
+
     @Test func cameraPathSizesAndFieldOfView() throws {
-        let root = TestPaths.temporaryDirectory("hostile")
-        defer { try? FileManager.default.removeItem(at: root) }
-        let scene = try SceneFixtures.write(in: root)
-        for (name, mention) in [("height-negative.json", "render_height"), ("height-1e300.json", "1e+300"), ("pixels-2e31.json", "samples"),
-                                ("aspect-2e63.json", "aspect"), ("fov-0.json", "fov"), ("fov-180.json", "fov"), ("fov-360.json", "fov")] {
-            let file = Self.corpusFile("camera-path", name)
-            try Self.expectRefused(["render", scene.path, "--views", file.path], root: root, mentions: [file.path, mention])
-        }
+        try Self.checkCorpusFiles("camera-path", option: ["--views"], [
+            ("height-negative.json", "render_height"), ("height-1e300.json", "1e+300"), ("pixels-2e31.json", "samples"),
+            ("aspect-2e63.json", "aspect"), ("fov-0.json", "fov"), ("fov-180.json", "fov"), ("fov-360.json", "fov")])
     }
 
     // MARK: settings
 
     @Test func modelConfigUpperBounds() throws {
-        let root = TestPaths.temporaryDirectory("hostile")
-        defer { try? FileManager.default.removeItem(at: root) }
-        let scene = try SceneFixtures.write(in: root)
-        for (name, mention) in [("width-2e62.json", "width ≤ 4096"), ("samples-int-max.json", "samples ≤ 1024"),
-                                ("layers-1e9.json", "64 layers"), ("huge-product.json", "parameters")] {
-            let file = Self.corpusFile("model-config", name)
-            try Self.expectRefused(["render", scene.path, "--method", "gpnr", "--config", file.path], root: root, mentions: [file.path, mention])
-        }
+        try Self.checkCorpusFiles("model-config", option: ["--method", "gpnr", "--config"], [
+            ("width-2e62.json", "width ≤ 4096"), ("samples-int-max.json", "samples ≤ 1024"),
+            ("layers-1e9.json", "64 layers"), ("huge-product.json", "parameters")])
     }
 
     @Test func optionUpperBounds() throws {
@@ -153,30 +151,19 @@ func runCLIBounded(_ args: [String], seconds: Double = 60) throws -> (result: Pr
 
     @Test func fifoFolderDeviceAndSymlinkLoopNamedLikeImages() throws {
         let fm = FileManager.default
-        try Self.check(.transforms, mentions: ["images/003.png", "FIFO"]) { scene in
-            let p = scene.appendingPathComponent("images/003.png").path
-            try fm.removeItem(atPath: p)
-            #expect(mkfifo(p, 0o644) == 0)
-        }
-        try Self.check(.transforms, mentions: ["images/003.png", "a folder"]) { scene in
-            let p = scene.appendingPathComponent("images/003.png").path
-            try fm.removeItem(atPath: p)
-            try fm.createDirectory(atPath: p, withIntermediateDirectories: false)
-        }
-        try Self.check(.transforms, mentions: ["images/003.png", "a device"]) { scene in
-            let p = scene.appendingPathComponent("images/003.png").path
-            try fm.removeItem(atPath: p)
-            try fm.createSymbolicLink(atPath: p, withDestinationPath: "/dev/zero")
-        }
-        try Self.check(.transforms, mentions: ["images/003.png", "symbolic link loop"]) { scene in
-            let p = scene.appendingPathComponent("images/003.png").path
-            try fm.removeItem(atPath: p)
-            try fm.createSymbolicLink(atPath: p, withDestinationPath: p)
-        }
-        try Self.check(.llff, mentions: ["poses_bounds.npy", "FIFO"]) { scene in
-            let p = scene.appendingPathComponent("poses_bounds.npy").path
-            try fm.removeItem(atPath: p)
-            #expect(mkfifo(p, 0o644) == 0)
+        let replacements: [(file: String, format: SceneFormat, kind: String, make: (String) throws -> Void)] = [
+            ("images/003.png", .transforms, "FIFO", { #expect(mkfifo($0, 0o644) == 0) }),
+            ("images/003.png", .transforms, "a folder", { try fm.createDirectory(atPath: $0, withIntermediateDirectories: false) }),
+            ("images/003.png", .transforms, "a device", { try fm.createSymbolicLink(atPath: $0, withDestinationPath: "/dev/zero") }),
+            ("images/003.png", .transforms, "symbolic link loop", { try fm.createSymbolicLink(atPath: $0, withDestinationPath: $0) }),
+            ("poses_bounds.npy", .llff, "FIFO", { #expect(mkfifo($0, 0o644) == 0) }),
+        ]
+        for r in replacements {
+            try Self.check(r.format, mentions: [r.file, r.kind]) { scene in
+                let p = scene.appendingPathComponent(r.file).path
+                try fm.removeItem(atPath: p)
+                try r.make(p)
+            }
         }
     }
 

@@ -53,7 +53,7 @@ public enum ModelCheckpoint {
 
     /// FNV-1a hash of a file's bytes (for eval reports' `weightsHash`).
     public static func fileHash(_ url: URL) throws -> String {
-        let data = try Data(contentsOf: url)
+        let data = try InputFile.read(url, expected: "a safetensors checkpoint")
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in data { h ^= UInt64(b); h &*= 0x100_0000_01b3 }
         return String(h, radix: 16)
