@@ -58,12 +58,27 @@ public enum SceneLoader {
         }
         scene.background = options.background
         guard scene.near.isFinite, scene.far.isFinite, scene.near > 0, scene.near < scene.far else {
-            throw ViewSynthError(dir, expected: "0 < near < far", found: "near \(scene.near), far \(scene.far)")
+            throw ViewSynthError(boundsFile(scene), expected: "0 < near < far (\(scene.boundsSource.rawValue))",
+                                 found: "near \(InputLimits.describe(scene.near)), far \(InputLimits.describe(scene.far))")
         }
         return scene
     }
 
     // MARK: shared helpers
+
+    /// The file the scene's near/far came from (the folder when they came from the camera spread).
+    static func boundsFile(_ scene: Scene) -> URL {
+        switch (scene.boundsSource, scene.format) {
+        case (.file, .llff): return scene.root.appendingPathComponent("poses_bounds.npy")
+        case (.file, .blender): return scene.root.appendingPathComponent("transforms_train.json")
+        case (.file, .transforms): return scene.root.appendingPathComponent("transforms.json")
+        case (.points, _):
+            let folder = COLMAPLoader.modelFolder(in: scene.root) ?? scene.root
+            let binary = FileManager.default.fileExists(atPath: folder.appendingPathComponent("points3D.bin").path)
+            return folder.appendingPathComponent(binary ? "points3D.bin" : "points3D.txt")
+        default: return scene.root
+        }
+    }
 
     /// (train, test) indices for `count` views with every `every`-th view (i % every == 0) held out.
     static func holdout(count: Int, every: Int) -> (train: [Int], test: [Int]) {

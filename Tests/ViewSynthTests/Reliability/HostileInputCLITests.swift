@@ -82,6 +82,12 @@ func runCLIBounded(_ args: [String], seconds: Double = 60) throws -> (result: Pr
         }
     }
 
+    @Test func nearFarErrorNamesTheFile() throws {
+        try Self.check(.transforms, mentions: ["transforms.json", "0 < near < far", "near 5, far 1"]) {
+            try CLIBadInputTests.editJSON($0.appendingPathComponent("transforms.json")) { o in o["near"] = 5; o["far"] = 1 }
+        }
+    }
+
     @Test func colmapBinaryWidth2e63() throws {
         try Self.check(.colmap, mentions: ["cameras.bin", "width of camera 1", "9223372036854775808"]) {
             // The corpus input minus its selector byte is a whole cameras.bin.
