@@ -13,7 +13,10 @@
 //               ├─ COpenBLAS (system library)
 //               └─ CKernels  (C: hot non-GEMM kernels, target_clones dispatch)
 //
-// No target uses unsafeFlags: a library user can depend on any of them.
+// No target uses unsafeFlags: a library user can depend on any of them. The one exception, the libFuzzer
+// driver ViewSynthFuzz (-sanitize=fuzzer), exists only when VIEWSYNTH_FUZZ=1 is set (README "Reliability"),
+// so a plain `swift build` / `swift test` neither builds nor needs it.
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -60,6 +63,15 @@ let package = Package(
             exclude: ["Metrics/Fixtures/ssim_reference.py"]),  // provenance of the SSIM fixtures, not built
         .testTarget(name: "ViewSynthEngineTests", dependencies: ["ViewSynthEngine"]),
         .testTarget(name: "ViewSynthSyntheticTests", dependencies: ["ViewSynthSynthetic"]),
-        .testTarget(name: "ViewSynthTests", dependencies: ["ViewSynth", "ViewSynthCLI"]),
+        .testTarget(name: "ViewSynthTests", dependencies: ["ViewSynth", "ViewSynthCLI"],
+                    exclude: ["FuzzCorpus"]),  // replayed by FuzzCorpusTests from the source tree, not a resource
     ]
 )
+
+if ProcessInfo.processInfo.environment["VIEWSYNTH_FUZZ"] == "1" {
+    package.targets.append(.executableTarget(
+        name: "ViewSynthFuzz", dependencies: ["ViewSynth"],
+        swiftSettings: [.unsafeFlags(["-sanitize=fuzzer"])],
+        linkerSettings: [.unsafeFlags(["-sanitize=fuzzer"])]))
+    package.products.append(.executable(name: "ViewSynthFuzz", targets: ["ViewSynthFuzz"]))
+}

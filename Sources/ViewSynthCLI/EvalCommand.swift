@@ -18,7 +18,7 @@ struct EvalCommand: ParsableCommand {
     var maxViews: Int?
 
     func validate() throws {
-        if let k = maxViews, k < 1 || k > 100_000 { throw ValidationError("--max-views must be within 1…100000, found \(k)") }
+        if let k = maxViews { _ = try checkOption("--max-views", k, 1...InputLimits.maxSceneViews) }
     }
 
     func run() throws {

@@ -22,9 +22,11 @@ struct ModelOptions: ParsableArguments {
     var output: ModelMethod.Output = .color
 
     func validate() throws {
-        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1, found \(batch)") }
-        if let weights, !["shipped", "random"].contains(weights), !FileManager.default.fileExists(atPath: weights) {
-            throw ValidationError("--weights \(weights): no such file")
+        if let batch { _ = try checkOption("--batch", batch, 1...65_536) }
+        if let weights, !["shipped", "random"].contains(weights) {
+            // A regular file (a folder, FIFO or missing file is said as such, one line naming it).
+            let fd = try InputFile.open(weights, expected: "--weights: a safetensors checkpoint file, 'shipped' or 'random'")
+            close(fd)
         }
         if config != nil, let weights, weights != "random" {
             throw ValidationError("--config chooses the configuration of random weights; a checkpoint carries its own (drop --config, or use --weights random)")

@@ -25,17 +25,28 @@ struct RenderCommand: ParsableCommand {
     @Flag(help: "Also write depth maps (16-bit PNG + colour preview) under depth/.") var depth = false
 
     func validate() throws {
-        guard frames >= 1 else { throw ValidationError("--frames must be at least 1, found \(frames)") }
+        _ = try checkOption("--frames", frames, 1...InputLimits.maxFrames)
     }
 
     func run() throws {
         let scene = try sceneOptions.load()
         let targets: [TargetView]
+        /// Paths built from the training views need enough of them (else NaN cameras, or nothing to render).
+        func requireTrainingViews(_ n: Int) throws {
+            guard scene.trainIndices.count >= n else {
+                throw ViewSynthError(scene.root, expected: "at least \(n) training views for --views \(views)",
+                                     found: "\(scene.trainIndices.count)")
+            }
+        }
         switch views {
         case "test": targets = CameraPath.testViews(scene)
         case "all": targets = CameraPath.allViews(scene)
-        case "spiral": targets = CameraPath.isObjectCentric(scene) ? CameraPath.orbit(scene, frames: frames) : CameraPath.spiral(scene, frames: frames)
-        case "interpolate": targets = CameraPath.interpolate(scene, frames: frames)
+        case "spiral":
+            try requireTrainingViews(1)
+            targets = CameraPath.isObjectCentric(scene) ? CameraPath.orbit(scene, frames: frames) : CameraPath.spiral(scene, frames: frames)
+        case "interpolate":
+            try requireTrainingViews(2)
+            targets = CameraPath.interpolate(scene, frames: frames)
         default:
             // A missing file is bad input (one line naming it), not a usage error.
             guard FileManager.default.fileExists(atPath: views) else {
@@ -43,6 +54,9 @@ struct RenderCommand: ParsableCommand {
                                      found: "no such file")
             }
             targets = try CameraPath.nerfstudio(URL(fileURLWithPath: views))
+        }
+        guard !targets.isEmpty else {
+            throw ViewSynthError(scene.root, expected: "cameras to render for --views \(views)", found: "none (an empty \(views) split)")
         }
         let method = try rendering.makeMethod()
         let options = rendering.jobOptions(scene: scene, wantDepth: depth)

@@ -69,24 +69,25 @@ struct RenderingOptions: ParsableArguments {
                                valueName: "json"))
     var sweepConfig: String?
 
-    /// The sweep settings: defaults, then --sweep-config, then --planes/--ref-views/--window.
+    /// The sweep settings: defaults, then --sweep-config, then --planes/--ref-views/--window. Each option is
+    /// range-checked by name (InputLimits); the merged settings' problems are blamed on --sweep-config.
     func sweepSettings() throws -> PlaneSweepConfig {
         var c = PlaneSweepConfig()
-        if let json = sweepConfig {
-            do { c = try PlaneSweepConfig.decode(json: Data(json.utf8)) } catch {
-                throw ValidationError("--sweep-config: expected a JSON object of PlaneSweepConfig fields, found \(json) (\(error))")
-            }
+        if let json = sweepConfig { c = try PlaneSweepConfig.parse(json: Data(json.utf8), source: "--sweep-config") }
+        if let planes { c.planes = try checkOption("--planes", planes, 2...InputLimits.maxPlanes) }
+        if let refViews { c.views = try checkOption("--ref-views", refViews, 1...InputLimits.maxReferenceViews) }
+        if let window {
+            c.window = try checkOption("--window", window, 1...InputLimits.maxWindow)
+            guard window % 2 == 1 else { throw ViewSynthError("--window", expected: "an odd value", found: "\(window)") }
         }
-        if let planes { c.planes = planes }
-        if let refViews { c.views = refViews }
-        if let window { c.window = window }
-        if let problem = c.problem { throw ValidationError("sweep settings: \(problem)") }
+        if let problem = c.problem { throw ViewSynthError(sweepConfig != nil ? "--sweep-config" : "sweep settings", expected: "usable settings", found: problem) }
         return c
     }
 
     func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, found \(threads)") }
-        guard chunk >= 16 else { throw ValidationError("--chunk must be at least 16 rays, found \(chunk)") }
+        _ = try checkOption("--threads", threads, 1...InputLimits.maxThreads)
+        _ = try checkOption("--chunk", chunk, 16...InputLimits.maxChunkRays)
+        if let out, out.isEmpty { throw ViewSynthError("--out", expected: "an output folder path", found: "an empty path") }
         _ = try sweepSettings()
     }
 
@@ -113,6 +114,15 @@ struct RenderingOptions: ParsableArguments {
 
 enum MethodName: String, ExpressibleByArgument, CaseIterable {
     case sweep, gpnr, lfnr
+}
+
+/// `value` if it lies in `range`, else a one-line error naming the option (no usage text: the option was
+/// understood, its value is out of range).
+func checkOption(_ option: String, _ value: Int, _ range: ClosedRange<Int>) throws -> Int {
+    guard range.contains(value) else {
+        throw ViewSynthError(option, expected: "a value in \(range.lowerBound)…\(range.upperBound)", found: "\(value)")
+    }
+    return value
 }
 
 func printErr(_ s: String) {

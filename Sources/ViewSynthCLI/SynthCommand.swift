@@ -28,7 +28,8 @@ struct SynthCommand: ParsableCommand {
     func validate() throws {
         guard format != .synthetic else { throw ValidationError("--format: expected llff, blender, instant-ngp or colmap, found synthetic") }
         if let size { _ = try SyntheticSceneGenerator.parseSize(size) }
-        guard spp >= 1 else { throw ValidationError("--spp must be at least 1, found \(spp)") }
+        _ = try checkOption("--spp", spp, 1...1_024)
+        if let threads { _ = try checkOption("--threads", threads, 1...InputLimits.maxThreads) }
     }
 
     func run() throws {

@@ -38,8 +38,8 @@ struct TrainingCLIOptions: ParsableArguments {
     var cacheMb: Int = 4096
 
     func validate() throws {
-        guard cacheMb >= 1 else { throw ValidationError("--cache-mb must be at least 1, found \(cacheMb)") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, found \(threads)") }
+        _ = try checkOption("--cache-mb", cacheMb, 1...(1 << 20))
+        _ = try checkOption("--threads", threads, 1...InputLimits.maxThreads)
         if let stopAt, stopAt < 1 || stopAt > steps {
             throw ValidationError("--stop-at must be within 1…--steps (\(steps)), found \(stopAt)")
         }
@@ -132,8 +132,8 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         guard !scenes.isEmpty || synthetic > 0 else { throw ValidationError("give training scenes: --scenes DIR... and/or --synthetic N") }
-        guard synthetic >= 0 else { throw ValidationError("--synthetic must be at least 0, found \(synthetic)") }
-        guard syntheticViews >= 3 else { throw ValidationError("--synthetic-views must be at least 3, found \(syntheticViews)") }
+        _ = try checkOption("--synthetic", synthetic, 0...100_000)
+        _ = try checkOption("--synthetic-views", syntheticViews, 3...1_000)
         do { _ = try SyntheticSceneGenerator.parseSize(syntheticSize) } catch let e as ViewSynthError { throw ValidationError(e.description) }
     }
 

@@ -57,6 +57,15 @@ public enum Evaluation {
         guard !targets.isEmpty else {
             throw ViewSynthError(scene.root, expected: "a scene with held-out (test) views", found: "an empty test split")
         }
+        // SSIM needs its 11×11 window inside the image: refuse before rendering anything (else NaN metrics).
+        let win = ssimGaussianWindow.count
+        for t in targets {
+            let k = t.camera.intrinsics
+            guard k.width >= win, k.height >= win else {
+                throw ViewSynthError(scene.views[t.sceneView!].imageURL, expected: "a test image of at least \(win)×\(win) pixels (the SSIM window)",
+                                     found: "\(k.width)×\(k.height)")
+            }
+        }
         let records = try RenderJob.run(method: method, targets: targets, references: references, options: options, log: log)
         let stripsDir = options.outDir.appendingPathComponent("strips")
         try OutputFolder.prepare(stripsDir)

@@ -145,10 +145,7 @@ public struct ModelConfig: Codable, Sendable, Hashable {
     public static func named(_ nameOrPath: String) throws -> ModelConfig {
         if let p = preset(nameOrPath) { return p }
         let url = URL(fileURLWithPath: nameOrPath)
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw ViewSynthError(url, expected: "a model preset (\(presetNames.joined(separator: ", "))) or a JSON config file",
-                                 found: "no such file")
-        }
+        let data = try InputFile.read(url, expected: "a model preset (\(presetNames.joined(separator: ", "))) or a JSON config file")
         var c = try decode(data, path: url)
         if c.name == ModelConfig().name { c.name = url.deletingPathExtension().lastPathComponent }
         return c
@@ -158,7 +155,7 @@ public struct ModelConfig: Codable, Sendable, Hashable {
     public static func decode(_ data: Data, path: URL) throws -> ModelConfig {
         let object: Any
         do { object = try JSONSerialization.jsonObject(with: data) } catch {
-            throw ViewSynthError(path, expected: "a JSON object", found: "invalid JSON (\(error.localizedDescription))")
+            throw ViewSynthError(path, expected: "a JSON object", found: "invalid JSON (\(Self.oneLine(error)))")
         }
         guard var dict = object as? [String: Any] else {
             throw ViewSynthError(path, expected: "a JSON object", found: "\(type(of: object))")
@@ -175,7 +172,7 @@ public struct ModelConfig: Codable, Sendable, Hashable {
         }
         for (k, v) in dict {
             guard merged[k] != nil || k == "guidance" else {
-                throw ViewSynthError(path, expected: "model config fields (\(merged.keys.sorted().joined(separator: ", ")))", found: "unknown field \"\(k)\"")
+                throw ViewSynthError(path, expected: "model config fields (\(merged.keys.sorted().joined(separator: ", ")))", found: "unknown field \"\(k.prefix(40))\"")
             }
             if k == "guidance" && v is NSNull {
                 merged.removeValue(forKey: k)
@@ -190,7 +187,7 @@ public struct ModelConfig: Codable, Sendable, Hashable {
         do {
             config = try JSONDecoder().decode(ModelConfig.self, from: JSONSerialization.data(withJSONObject: merged))
         } catch {
-            throw ViewSynthError(path, expected: "model config fields of the right types", found: "\(error)")
+            throw ViewSynthError(path, expected: "model config fields of the right types", found: Self.oneLine(error))
         }
         try config.validate(path: path)
         return config
@@ -228,7 +225,19 @@ public struct ModelConfig: Codable, Sendable, Hashable {
         if let g = guidance {
             if let problem = g.problem(samples: samples) { try check(false, "usable guidance settings", problem) }
         }
+        // Budgets (each factor is bounded above, so the products cannot overflow): parameters of the three
+        // transformers and the LFNR embeddings ≤ 2^26 (paper: 9.4 M), activations of a render batch ≤ 2^29.
+        let layers = crossViewLayers + epipolarLayers + viewLayers
+        let parameters = layers * (4 * width * width + 2 * width * mlpWidth) + lfnr.viewEmbeddings * lfnr.embeddingWidth
+        try check(parameters <= 1 << 26, "at most 2^26 parameters (layers × (4·width² + 2·width·mlpWidth) + embeddings)",
+                  "\(parameters)")
+        let activations = renderBatch * views * samples * max(width, mlpWidth, patchFeatures)
+        try check(activations <= 1 << 29, "renderBatch × views × samples × max(width, mlpWidth, patchFeatures) ≤ 2^29",
+                  "\(activations)")
     }
+
+    /// A decoding error in a few words: the field path and the reason, never the input.
+    static func oneLine(_ error: Error) -> String { DecodingProblem.describe(error) }
 
     /// Compact JSON (sorted keys), stored in checkpoints.
     public var json: String {

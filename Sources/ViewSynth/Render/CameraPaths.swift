@@ -144,33 +144,52 @@ public enum CameraPath {
     }
 
     /// Cameras from a nerfstudio `camera_path.json`: `camera_path[i].camera_to_world` (16 numbers, row-major,
-    /// OpenGL axes), `fov` (vertical, degrees), optional `aspect`; image size from `render_width/height`.
+    /// OpenGL axes), `fov` (vertical, degrees, in (0, 180)), optional `aspect`; image size from
+    /// `render_width/height` (each side 1…InputLimits.maxImageSide, the image within the pixel budget).
     public static func nerfstudio(_ url: URL) throws -> [TargetView] {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ViewSynthError(url, expected: "a readable camera_path.json", found: "no such file")
-        }
+        try nerfstudio(data: InputFile.read(url, expected: "a camera_path.json file"), path: url.path)
+    }
+
+    /// Parses the bytes of a camera_path.json; `path` names it in errors. Every size is range-checked as a
+    /// Double before it becomes an Int.
+    public static func nerfstudio(data: Data, path file: String) throws -> [TargetView] {
         guard let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw ViewSynthError(url, expected: "a JSON object", found: "invalid JSON")
+            throw ViewSynthError(file, expected: "a JSON object", found: "invalid JSON")
         }
         guard let path = obj["camera_path"] as? [[String: Any]], !path.isEmpty else {
-            throw ViewSynthError(url, expected: "a non-empty \"camera_path\" array", found: "none")
+            throw ViewSynthError(file, expected: "a non-empty \"camera_path\" array", found: "none")
         }
-        let h = (obj["render_height"] as? NSNumber)?.intValue ?? 480
-        let defaultW = (obj["render_width"] as? NSNumber)?.intValue
+        _ = try InputLimits.checkedInt(path.count, field: "the number of camera_path entries", file: file, range: 1...InputLimits.maxFrames)
+        let side = 1...InputLimits.maxImageSide
+        func size(_ key: String) throws -> Int? {
+            guard let v = obj[key] else { return nil }
+            guard let n = v as? NSNumber else { throw ViewSynthError(file, expected: "\(key) a number", found: "\(type(of: v))") }
+            return try InputLimits.checkedInt(n.doubleValue, field: key, file: file, range: side)
+        }
+        let h = try size("render_height") ?? 480
+        let defaultW = try size("render_width")
         return try path.enumerated().map { i, entry in
             var m: [Double] = []
             if let flat = entry["camera_to_world"] as? [NSNumber] { m = flat.map(\.doubleValue) }
             else if let rows = entry["camera_to_world"] as? [[NSNumber]] { m = rows.flatMap { $0.map(\.doubleValue) } }
             guard m.count == 16 || m.count == 12, m.allSatisfy(\.isFinite) else {
-                throw ViewSynthError(url, expected: "camera_path[\(i)].camera_to_world with 16 finite numbers", found: "\(m.count) values")
+                throw ViewSynthError(file, expected: "camera_path[\(i)].camera_to_world with 16 finite numbers", found: "\(m.count) values")
             }
-            let fov = (entry["fov"] as? NSNumber)?.doubleValue ?? 50
-            let aspect = (entry["aspect"] as? NSNumber)?.doubleValue ?? Double(defaultW ?? h * 4 / 3) / Double(h)
-            let w = defaultW ?? Int((Double(h) * aspect).rounded())
+            let fov = try InputLimits.checkedDouble((entry["fov"] as? NSNumber)?.doubleValue ?? 50, field: "camera_path[\(i)].fov",
+                                                    file: file, open: 0...180, expected: "in (0, 180) degrees")
+            let w: Int
+            if let defaultW { w = defaultW } else if let aspect = (entry["aspect"] as? NSNumber)?.doubleValue {
+                let a = try InputLimits.checkedDouble(aspect, field: "camera_path[\(i)].aspect", file: file,
+                                                      open: 0...Double(InputLimits.maxImageSide), expected: "a positive finite ratio")
+                w = try InputLimits.checkedInt((Double(h) * a).rounded(), field: "camera_path[\(i)] width (render_height × aspect)",
+                                               file: file, range: side)
+            } else {
+                w = max(1, h * 4 / 3)
+            }
+            try InputLimits.checkImageSize(width: w, height: h, file: file, what: "camera_path[\(i)] views")
             let r = Mat3(rows: [[m[0], m[1], m[2]], [m[4], m[5], m[6]], [m[8], m[9], m[10]]])
             guard r.rotationError < 1e-3 else {
-                throw ViewSynthError(url, expected: "camera_path[\(i)] rotation part to be a rotation", found: "error \(r.rotationError)")
+                throw ViewSynthError(file, expected: "camera_path[\(i)] rotation part to be a rotation", found: "error \(r.rotationError)")
             }
             let worldFromCamera = Rigid3(rotation: r, translation: Vec3(m[3], m[7], m[11])).openGLCameraToOpenCV()
             let fy = 0.5 * Double(h) / tan(0.5 * fov * Double.pi / 180)

@@ -5,9 +5,12 @@
 //   <out>/depth/<name>_color.png colour-mapped depth preview
 //
 // Crash safety. Every file is written atomically (temp + rename, see AtomicFile), so no file is ever half
-// written under its final name. A view is complete exactly when its sidecar exists: before a view is
-// (re-)rendered its old sidecar is removed, and the new one is written after every other file of the view;
-// when a write fails (full disk) the view's files already written are removed again.
+// written under its final name. A view is complete exactly when its sidecar exists and the files have the
+// bytes it records. A failed render or write never deletes or replaces an earlier result: every file of a
+// view is first staged under a temporary name beside the old one and renamed into place only when all of
+// them are complete (the sidecar last); on any error the staged files are discarded and the old PNG, depth
+// maps and sidecar stay as they were. A crash between the renames leaves an old sidecar whose hashes do not
+// match, so the view is rendered again on the next run.
 // A rerun skips a view whose sidecar has the same settings hash and inputs hash (target camera + reference
 // cameras) and whose files still have the recorded bytes (FNV-1a hashes); every other view is rendered again.
 // Rendering is deterministic, so a run killed at any point (even SIGKILL) and rerun ends with the same bytes
@@ -66,6 +69,7 @@ public enum RenderJob {
         for dir in [options.outDir, depthDir] {
             for name in AtomicFile.removeStaleTemporaries(in: dir) { log("removed a temporary file left by a killed run: \(name)") }
         }
+        try checkTargets(targets, references: references)
         let hash = method.settingsHash
         let referenceHash = referencesFingerprint(references)
         let inputs = targets.map { fnv1a64Hex(referenceHash + "\n" + targetFingerprint($0)) }
@@ -89,8 +93,6 @@ public enum RenderJob {
             let target = targets[i]
             let png = options.outDir.appendingPathComponent(target.name + ".png")
             let sidecar = options.outDir.appendingPathComponent(target.name + ".json")
-            // From here until the new sidecar lands the view is incomplete, whatever files exist.
-            try removeIfPresent(sidecar)
             bar.setStatus("[\(i + 1)/\(targets.count)] \(target.name)")
             let context = try method.prepare(target: target.camera, excludingView: target.sceneView, references: references)
             let w = target.camera.intrinsics.width, h = target.camera.intrinsics.height
@@ -100,22 +102,24 @@ public enum RenderJob {
                 settings: method.settings, inputsHash: inputs[i], width: w, height: h, seconds: view.seconds,
                 raysPerSecond: Double(w * h) / max(view.seconds, 1e-9), sceneView: target.sceneView,
                 threads: options.render.threads, chunkRays: options.render.chunkRays)
+            // Stage every file of the view beside the old ones; rename only when all are complete.
+            var staged: [AtomicFile.Staged] = []
             do {
                 let pngData = try ImageIO.encodePNG(view.rgb, path: png.path)
-                try AtomicFile.write(pngData, to: png)
+                staged.append(try AtomicFile.stage(pngData, for: png))
                 record.fileHash = fnv1a64Hex(pngData)
                 if let depth = view.depth {
-                    let d = try writeDepth(depth, width: w, height: h, name: target.name, outDir: options.outDir)
+                    let d = try stageDepth(depth, width: w, height: h, name: target.name, outDir: options.outDir)
+                    staged += d.staged
                     record.depthFile = d.file; record.depthScale = d.scale
                     record.depthFileHash = d.hash; record.depthPreviewFile = d.preview
                 }
-                try AtomicFile.write(try JSONCoding.encode(record), to: sidecar)
+                staged.append(try AtomicFile.stage(try JSONCoding.encode(record), for: sidecar))
+                for f in staged { try f.commit() }
             } catch {
-                // A full disk or similar: leave no incomplete view behind (each file is whole, but without a
-                // sidecar they would only mislead). Best effort; the error that matters is rethrown.
-                for f in [png.lastPathComponent, "depth/\(target.name).png", "depth/\(target.name)_color.png"] {
-                    unlink(options.outDir.appendingPathComponent(f).path)
-                }
+                // A full disk or similar: nothing of the new view replaces the old one (renames that already
+                // happened leave a sidecar whose hashes do not match, so the view is rendered again).
+                for f in staged { f.discard() }
                 throw error
             }
             bar.print("[\(i + 1)/\(targets.count)] \(target.name): \(String(format: "%.2f s, %.0f rays/s", view.seconds, record.raysPerSecond))",
@@ -127,15 +131,15 @@ public enum RenderJob {
 
     /// The sidecar's record if the view it describes is complete and up to date, else nil.
     static func existingRecord(sidecar: URL, settingsHash: String, inputsHash: String, wantDepth: Bool, outDir: URL) -> RenderRecord? {
-        guard let data = try? Data(contentsOf: sidecar),
+        guard let data = try? InputFile.read(sidecar, expected: "a render sidecar"),   // regular files only: no FIFO hang
               let record = try? JSONDecoder().decode(RenderRecord.self, from: data),
               record.settingsHash == settingsHash, record.inputsHash == inputsHash,
               let fileHash = record.fileHash,
-              let png = try? Data(contentsOf: outDir.appendingPathComponent(record.file)),
+              let png = try? InputFile.read(outDir.appendingPathComponent(record.file), expected: "a render"),
               fnv1a64Hex(png) == fileHash else { return nil }
         if wantDepth {
             guard let d = record.depthFile, let dh = record.depthFileHash, let p = record.depthPreviewFile,
-                  let depth = try? Data(contentsOf: outDir.appendingPathComponent(d)), fnv1a64Hex(depth) == dh,
+                  let depth = try? InputFile.read(outDir.appendingPathComponent(d), expected: "a depth map"), fnv1a64Hex(depth) == dh,
                   FileManager.default.fileExists(atPath: outDir.appendingPathComponent(p).path) else { return nil }
         }
         return record
@@ -154,14 +158,6 @@ public enum RenderJob {
                                          found: "rendering would replace \(url.path)")
                 }
             }
-        }
-    }
-
-    static func removeIfPresent(_ url: URL) throws {
-        if unlink(url.path) != 0 && errno != ENOENT {
-            let err = errno
-            throw ViewSynthError(url, expected: "an outdated result file that can be removed",
-                                 found: String(cString: strerror(err)).lowercased())
         }
     }
 
@@ -190,19 +186,46 @@ public enum RenderJob {
         return fnv1a64Hex(text)
     }
 
-    /// 16-bit depth PNG with depth = value / scale (scale maps the largest depth to 65535), plus a preview.
-    static func writeDepth(_ depth: [Float], width: Int, height: Int, name: String, outDir: URL)
-        throws -> (file: String, scale: Double, hash: String, preview: String) {
+    /// Every target needs a distinct output name and at least one reference view other than itself (a 1-view
+    /// scene would otherwise "render" a flat grey image from nothing).
+    static func checkTargets(_ targets: [TargetView], references: ReferenceImages) throws {
+        var seen: [String: Int] = [:]
+        for (i, t) in targets.enumerated() {
+            if let j = seen[t.name] {
+                throw ViewSynthError(references.scene.root, expected: "distinct output names for the views to render",
+                                     found: "views \(j) and \(i) both named \(t.name.prefix(80)) (they would overwrite each other)")
+            }
+            seen[t.name] = i
+            guard references.candidates.contains(where: { $0 != t.sceneView }) else {
+                throw ViewSynthError(references.scene.root, expected: "at least 1 reference view besides the view rendered",
+                                     found: "\(references.scene.views.count) view(s), \(references.candidates.count) reference candidate(s) for \(t.name.prefix(80))")
+            }
+        }
+    }
+
+    /// 16-bit depth PNG with depth = value / scale (scale maps the largest depth to 65535), plus a preview,
+    /// staged (not yet renamed into place).
+    static func stageDepth(_ depth: [Float], width: Int, height: Int, name: String, outDir: URL)
+        throws -> (staged: [AtomicFile.Staged], file: String, scale: Double, hash: String, preview: String) {
         let maxDepth = Double(depth.max() ?? 1)
         let scale = maxDepth > 0 ? 65535 / maxDepth : 1
-        let values = depth.map { UInt16(clamping: Int((Double($0) * scale).rounded())) }
+        let values = depth.map { d -> UInt16 in
+            let v = Double(d) * scale
+            return v.isFinite ? UInt16(min(max(v, 0), 65535).rounded()) : 0   // NaN or ∞ must not trap
+        }
         let file = "depth/\(name).png", preview = "depth/\(name)_color.png"
         let url = outDir.appendingPathComponent(file)
         let data = try ImageIO.encodePNG16(gray: values, width: width, height: height, path: url.path)
-        try AtomicFile.write(data, to: url)
-        try ImageIO.writePNG(ColorMap.depthPreview(depth, width: width, height: height),
-                             to: outDir.appendingPathComponent(preview))
-        return (file, scale, fnv1a64Hex(data), preview)
+        let previewURL = outDir.appendingPathComponent(preview)
+        let previewData = try ImageIO.encodePNG(ColorMap.depthPreview(depth, width: width, height: height), path: previewURL.path)
+        let first = try AtomicFile.stage(data, for: url)
+        do {
+            let second = try AtomicFile.stage(previewData, for: previewURL)
+            return ([first, second], file, scale, fnv1a64Hex(data), preview)
+        } catch {
+            first.discard()
+            throw error
+        }
     }
 }
 

@@ -23,6 +23,44 @@ public enum AtomicFile {
     /// Same as `write(_:to:)`, with a hook run after the temporary file is complete and synced but before the
     /// rename; tests use it to simulate a failure at the last moment. The hook receives the temporary file's URL.
     static func write(_ data: Data, to url: URL, beforeRename: ((URL) throws -> Void)?) throws {
+        let staged = try stage(data, for: url)
+        do {
+            if let hook = beforeRename { try hook(staged.temporary) }
+            try staged.commit()
+        } catch {
+            staged.discard()
+            throw error
+        }
+    }
+
+    /// A file written completely (and synced) under a temporary name beside its destination, not yet renamed.
+    /// Several files of one result are staged first and committed only when all of them are complete, so a
+    /// failure part-way leaves every earlier result untouched. A staged file that is neither committed nor
+    /// discarded is a temporary that `removeStaleTemporaries` cleans up after the process ends.
+    public struct Staged: Sendable {
+        public let destination: URL
+        public let temporary: URL
+
+        /// Renames the temporary file over the destination (atomic), then syncs the folder (best effort).
+        public func commit() throws {
+            if rename(temporary.path, destination.path) != 0 {
+                let err = errno
+                throw ViewSynthError(destination.path, expected: "a replaceable destination file",
+                                     found: "rename failed (\(describe(errno: err)))")
+            }
+            let folder = destination.deletingLastPathComponent().path
+            let dirFD = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if dirFD >= 0 { _ = fsync(dirFD); close(dirFD) }
+        }
+
+        /// Removes the temporary file; the destination is untouched.
+        public func discard() { unlink(temporary.path) }
+    }
+
+    /// Writes `data` to a new temporary file in `url`'s folder (same file system, so `commit` is atomic) and
+    /// fsyncs it. On failure nothing is left behind and the destination is untouched.
+    /// - Throws: `ViewSynthError` naming `url.path`.
+    public static func stage(_ data: Data, for url: URL) throws -> Staged {
         let path = url.path
         let folder = url.deletingLastPathComponent().path
         let name = url.lastPathComponent
@@ -38,10 +76,10 @@ public enum AtomicFile {
                                  found: "cannot create a file there (\(describe(errno: err)))")
         }
         var fdOpen = true
-        var tempExists = true
+        var complete = false
         defer {
             if fdOpen { close(fd) }
-            if tempExists { unlink(tempPath) }
+            if !complete { unlink(tempPath) }
         }
 
         // Write everything, tolerating short writes and EINTR.
@@ -67,16 +105,8 @@ public enum AtomicFile {
             let err = errno
             throw ViewSynthError(path, expected: "the file to be closed cleanly", found: "close failed (\(describe(errno: err)))")
         }
-        if let hook = beforeRename { try hook(URL(fileURLWithPath: tempPath)) }
-        if rename(tempPath, path) != 0 {
-            let err = errno
-            throw ViewSynthError(path, expected: "a replaceable destination file",
-                                 found: "rename failed (\(describe(errno: err)))")
-        }
-        tempExists = false
-        // Persist the rename itself; failure here does not undo a completed write, so it is ignored.
-        let dirFD = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirFD >= 0 { _ = fsync(dirFD); close(dirFD) }
+        complete = true
+        return Staged(destination: url, temporary: URL(fileURLWithPath: tempPath))
     }
 
     /// Temporary-file name for `name` written by process `pid`: ".<name>.tmp-<pid>-<8 hex>".
@@ -112,14 +142,4 @@ public enum AtomicFile {
         guard let s = strerror(err) else { return "errno \(err)" }
         return String(cString: s).lowercased()
     }
-}
-
-/// POSIX write(2), named apart from the enum's `write` methods.
-@inline(__always)
-private func posixWrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(fd, buf, count)
-    #else
-    return Darwin.write(fd, buf, count)
-    #endif
 }

@@ -38,20 +38,7 @@ public enum ImageIO {
         defer { close(fd) }
         /// Reads up to `count` bytes at `offset` (fewer at end of file).
         func read(_ offset: Int, _ count: Int) throws -> [UInt8] {
-            var out = [UInt8](repeating: 0, count: count)
-            var got = 0
-            while got < count {
-                let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + got, count - got, off_t(offset + got)) }
-                if n < 0 {
-                    let err = errno
-                    if err == EINTR { continue }
-                    throw ViewSynthError(path, expected: expectedImage, found: "a read error (\(AtomicFile.describe(errno: err)))")
-                }
-                if n == 0 { break }
-                got += n
-            }
-            out.removeLast(count - got)
-            return out
+            try InputFile.read(fd, offset: offset, count: count, path: path, expected: expectedImage)
         }
         let head = try read(0, 64)
         switch format(of: head) {
@@ -132,44 +119,11 @@ public enum ImageIO {
 
     // MARK: Files and messages
 
-    /// Opens `path` for reading or throws a `ViewSynthError` ("no such file", "a folder", "permission denied").
-    static func openForReading(_ path: String) throws -> Int32 {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let err = errno
-            throw ViewSynthError(path, expected: expectedImage,
-                                 found: err == ENOENT ? "no such file" : AtomicFile.describe(errno: err))
-        }
-        var st = stat()
-        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
-            close(fd)
-            throw ViewSynthError(path, expected: expectedImage, found: "a folder")
-        }
-        return fd
-    }
+    /// Opens `path` for reading (a regular file; see InputFile) or throws a `ViewSynthError`.
+    static func openForReading(_ path: String) throws -> Int32 { try InputFile.open(path, expected: expectedImage) }
 
     /// The whole file at `path`.
-    static func readFile(_ path: String) throws -> Data {
-        let fd = try openForReading(path)
-        defer { close(fd) }
-        var st = stat()
-        let expectedSize = fstat(fd, &st) == 0 ? max(Int(st.st_size), 0) : 0
-        var data = Data(count: expectedSize)
-        var got = 0
-        while true {
-            if got == data.count { data.count += max(65536, data.count / 2) }   // file grew or size unknown
-            let n = data.withUnsafeMutableBytes { posixRead(fd, $0.baseAddress! + got, $0.count - got) }
-            if n < 0 {
-                let err = errno
-                if err == EINTR { continue }
-                throw ViewSynthError(path, expected: expectedImage, found: "a read error (\(AtomicFile.describe(errno: err)))")
-            }
-            if n == 0 { break }
-            got += n
-        }
-        data.count = got
-        return data
-    }
+    static func readFile(_ path: String) throws -> Data { try InputFile.read(path, expected: expectedImage) }
 
     /// A short description of bytes that are neither PNG nor JPEG: "an empty file", "text starting with
     /// 'hello'", "a GIF image", "truncated PNG data: …", or "binary data starting with 00 01 …".
@@ -196,14 +150,4 @@ public enum ImageIO {
         let hex = b.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " ")
         return "binary data starting with \(hex)"
     }
-}
-
-/// POSIX read(2), named apart from `ImageIO.read`.
-@inline(__always)
-private func posixRead(_ fd: Int32, _ buf: UnsafeMutableRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.read(fd, buf, count)
-    #else
-    return Darwin.read(fd, buf, count)
-    #endif
 }

@@ -44,10 +44,9 @@ enum JPEGCodec {
             channels = 3; pixelFormat = Int32(TJPF_RGB.rawValue)
         }
         let width = Int(w), height = Int(h)
+        // Budget after the RGB expansion every consumer applies, checked before allocating.
+        try InputLimits.checkImageSize(width: width, height: height, channels: channels, file: path, what: "a JPEG image")
         let count = width * height * channels
-        guard width > 0, height > 0, count <= PNGCodec.maxSamples else {
-            throw ViewSynthError(path, expected: "a JPEG image of a workable size", found: "a \(width)×\(height) image")
-        }
         var raw = [UInt8](repeating: 0, count: count)
         let rc = raw.withUnsafeMutableBufferPointer {
             tjDecompress2(tj, src, UInt(bytes.count), $0.baseAddress, w, 0, h, pixelFormat, 0)
@@ -120,6 +119,7 @@ enum JPEGCodec {
                     throw ViewSynthError(path, expected: "a JPEG with its size in the frame header",
                                          found: "a \(w)×\(h) frame header")
                 }
+                try InputLimits.checkImageSize(width: w, height: h, file: path, what: "a JPEG image")
                 return (w, h)
             }
             offset += 2 + length

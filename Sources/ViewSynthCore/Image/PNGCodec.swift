@@ -17,9 +17,6 @@ import Foundation
 enum PNGCodec {
     static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
-    /// Upper bound on decoded samples (width × height × channels), against absurd headers: 2^28 (1 GiB of floats).
-    static let maxSamples = 1 << 28
-
     // MARK: Decoding
 
     /// Decodes a whole PNG datastream (`bytes` starts with the PNG signature).
@@ -46,12 +43,10 @@ enum PNGCodec {
         png.format = (hasColor ? PNG_FORMAT_FLAG_COLOR : 0) | (hasAlpha ? PNG_FORMAT_FLAG_ALPHA : 0)
             | (sixteen ? PNG_FORMAT_FLAG_LINEAR : 0)
         let width = Int(png.width), height = Int(png.height)
-        let (pixelCount, o1) = width.multipliedReportingOverflow(by: height)
-        let (count, o2) = pixelCount.multipliedReportingOverflow(by: channels)
-        guard !o1, !o2, count <= maxSamples, width > 0, height > 0 else {
-            throw ViewSynthError(path, expected: "a PNG image of a workable size",
-                                 found: "a \(width)×\(height)×\(channels) image")
-        }
+        // Budget after the RGB expansion every consumer applies (a 16384² gray PNG passes a plain sample
+        // limit, then triples), checked before allocating.
+        try InputLimits.checkImageSize(width: width, height: height, channels: channels, file: path, what: "a PNG image")
+        let pixelCount = width * height, count = pixelCount * channels
 
         let pixels: [Float]
         if !sixteen {
@@ -167,6 +162,7 @@ enum PNGCodec {
             throw ViewSynthError(path, expected: "a PNG or JPEG image",
                                  found: "corrupt PNG data: IHDR size \(w)×\(h)")
         }
+        try InputLimits.checkImageSize(width: w, height: h, file: path, what: "a PNG image")
         return (w, h)
     }
 

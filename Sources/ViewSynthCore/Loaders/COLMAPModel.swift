@@ -36,56 +36,113 @@ struct COLMAPModel {
     }
 
     static func dataLines(_ url: URL) throws -> [Substring] {
-        guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
-            throw ViewSynthError(url, expected: "a COLMAP text file", found: "no such file or not UTF-8")
-        }
-        return text.split(separator: "\n", omittingEmptySubsequences: false)
+        try lines(InputFile.readText(url, expected: "a COLMAP text file"))
     }
+
+    static func lines(_ text: String) -> [Substring] { text.split(separator: "\n", omittingEmptySubsequences: false) }
 
     static func readText(_ folder: URL) throws -> COLMAPModel {
         var m = COLMAPModel()
         let camURL = folder.appendingPathComponent("cameras.txt")
-        for (ln, line) in try dataLines(camURL).enumerated() {
+        m.cameras = try parseCameras(dataLines(camURL), file: camURL.path)
+        let imgURL = folder.appendingPathComponent("images.txt")
+        m.images = try parseImages(dataLines(imgURL), file: imgURL.path)
+        let ptURL = folder.appendingPathComponent("points3D.txt")
+        if FileManager.default.fileExists(atPath: ptURL.path) { m.points = parsePoints(try dataLines(ptURL)) }
+        return m
+    }
+
+    /// Checks a camera's size (each side 1…maxImageSide, before any conversion) and that its id is new.
+    static func addCamera<I: BinaryInteger>(id: Int, model: String, width: I, height: I, params: [Double],
+                                            to cameras: inout [Int: Camera], file: String) throws {
+        let side = 1...InputLimits.maxImageSide
+        let w = try InputLimits.checkedInt(width, field: "the width of camera \(id)", file: file, range: side)
+        let h = try InputLimits.checkedInt(height, field: "the height of camera \(id)", file: file, range: side)
+        guard cameras[id] == nil else { throw ViewSynthError(file, expected: "distinct camera ids", found: "camera \(id) twice") }
+        guard cameras.count < InputLimits.maxSceneViews else {
+            throw ViewSynthError(file, expected: "at most \(InputLimits.maxSceneViews) cameras", found: "more")
+        }
+        cameras[id] = Camera(id: id, model: model, width: w, height: h, params: params)
+    }
+
+    /// Checks that an image's id and name are new (duplicates would give views overwriting each other's outputs).
+    static func addImage(_ im: Image, to images: inout [Image], seen: inout (ids: Set<Int>, names: Set<String>), file: String) throws {
+        guard seen.ids.insert(im.id).inserted else { throw ViewSynthError(file, expected: "distinct image ids", found: "image id \(im.id) twice") }
+        guard seen.names.insert(im.name).inserted else {
+            throw ViewSynthError(file, expected: "distinct image names", found: "\(im.name.prefix(80)) twice")
+        }
+        guard images.count < InputLimits.maxSceneViews else {
+            throw ViewSynthError(file, expected: "at most \(InputLimits.maxSceneViews) images", found: "more")
+        }
+        images.append(im)
+    }
+
+    /// cameras.txt: CAMERA_ID MODEL WIDTH HEIGHT PARAMS[] per line.
+    static func parseCameras(_ lines: [Substring], file: String) throws -> [Int: Camera] {
+        var cameras: [Int: Camera] = [:]
+        for (ln, line) in lines.enumerated() {
             let s = line.trimmingCharacters(in: .whitespaces)
             if s.isEmpty || s.hasPrefix("#") { continue }
             let f = s.split(separator: " ")
             guard f.count >= 4, let id = Int(f[0]), let w = Int(f[2]), let h = Int(f[3]) else {
-                throw ViewSynthError(camURL, expected: "CAMERA_ID MODEL WIDTH HEIGHT PARAMS[] on line \(ln + 1)", found: "\"\(s.prefix(60))\"")
+                throw ViewSynthError(file, expected: "CAMERA_ID MODEL WIDTH HEIGHT PARAMS[] on line \(ln + 1)", found: "\"\(s.prefix(60))\"")
             }
+            guard f.count <= 4 + 16 else { throw ViewSynthError(file, expected: "at most 16 parameters on line \(ln + 1)", found: "\(f.count - 4)") }
             let params = try f[4...].map { t -> Double in
-                guard let v = Double(t) else { throw ViewSynthError(camURL, expected: "numeric parameters on line \(ln + 1)", found: "\"\(t)\"") }
+                guard let v = Double(t) else { throw ViewSynthError(file, expected: "numeric parameters on line \(ln + 1)", found: "\"\(t.prefix(30))\"") }
                 return v
             }
-            m.cameras[id] = Camera(id: id, model: String(f[1]), width: w, height: h, params: params)
+            try addCamera(id: id, model: String(f[1].prefix(40)), width: w, height: h, params: params, to: &cameras, file: file)
         }
-        let imgURL = folder.appendingPathComponent("images.txt")
+        return cameras
+    }
+
+    /// Whether an images.txt line is a POINTS2D line: numbers only, in (X, Y, POINT3D_ID) triples (an empty
+    /// line is one with no points). An image line has 10 fields, never a multiple of 3 when all are numbers,
+    /// so a file without its POINTS2D lines still parses every image.
+    static func isPointsLine(_ s: String) -> Bool {
+        let f = s.split(separator: " ")
+        return f.count % 3 == 0 && f.allSatisfy { Double($0) != nil }
+    }
+
+    /// images.txt: IMAGE_ID QW QX QY QZ TX TY TZ CAMERA_ID NAME per image, each followed by its POINTS2D line
+    /// (which may be empty, or missing altogether).
+    static func parseImages(_ lines: [Substring], file: String) throws -> [Image] {
+        var images: [Image] = []
+        var seen: (ids: Set<Int>, names: Set<String>) = ([], [])
         var expectPoints = false
-        for (ln, line) in try dataLines(imgURL).enumerated() {
+        for (ln, line) in lines.enumerated() {
             let s = line.trimmingCharacters(in: CharacterSet(charactersIn: " \r"))
             if s.hasPrefix("#") { continue }
-            if expectPoints { expectPoints = false; continue }  // POINTS2D line (may be empty)
+            if expectPoints {
+                expectPoints = false
+                if isPointsLine(s) { continue }
+            }
             if s.isEmpty { continue }
             let f = s.split(separator: " ", maxSplits: 9)
             guard f.count == 10, let id = Int(f[0]), let cam = Int(f[8]) else {
-                throw ViewSynthError(imgURL, expected: "IMAGE_ID QW QX QY QZ TX TY TZ CAMERA_ID NAME on line \(ln + 1)", found: "\"\(s.prefix(60))\"")
+                throw ViewSynthError(file, expected: "IMAGE_ID QW QX QY QZ TX TY TZ CAMERA_ID NAME on line \(ln + 1)", found: "\"\(s.prefix(60))\"")
             }
             let v = f[1...7].map { Double($0) }
             guard v.allSatisfy({ $0 != nil }) else {
-                throw ViewSynthError(imgURL, expected: "numeric pose on line \(ln + 1)", found: "\"\(s.prefix(60))\"")
+                throw ViewSynthError(file, expected: "numeric pose on line \(ln + 1)", found: "\"\(s.prefix(60))\"")
             }
-            m.images.append(Image(id: id, qw: v[0]!, qx: v[1]!, qy: v[2]!, qz: v[3]!, t: Vec3(v[4]!, v[5]!, v[6]!),
-                                  cameraID: cam, name: String(f[9])))
+            try addImage(Image(id: id, qw: v[0]!, qx: v[1]!, qy: v[2]!, qz: v[3]!, t: Vec3(v[4]!, v[5]!, v[6]!),
+                               cameraID: cam, name: String(f[9])), to: &images, seen: &seen, file: file)
             expectPoints = true
         }
-        let ptURL = folder.appendingPathComponent("points3D.txt")
-        if FileManager.default.fileExists(atPath: ptURL.path) {
-            for line in try dataLines(ptURL) {
-                if line.isEmpty || line.hasPrefix("#") { continue }
-                let f = line.split(separator: " ", maxSplits: 4)
-                if f.count >= 4, let x = Double(f[1]), let y = Double(f[2]), let z = Double(f[3]) { m.points.append(Vec3(x, y, z)) }
-            }
+        return images
+    }
+
+    /// points3D.txt: POINT3D_ID X Y Z … per line (lines that do not parse are skipped: points only bound depth).
+    static func parsePoints(_ lines: [Substring]) -> [Vec3] {
+        var points: [Vec3] = []
+        for line in lines {
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let f = line.split(separator: " ", maxSplits: 4)
+            if f.count >= 4, let x = Double(f[1]), let y = Double(f[2]), let z = Double(f[3]) { points.append(Vec3(x, y, z)) }
         }
-        return m
+        return points
     }
 
     /// Little-endian cursor over a binary file; every read past the end throws naming the file.
@@ -93,10 +150,10 @@ struct COLMAPModel {
         let bytes: [UInt8], url: URL
         var pos = 0
         init(_ url: URL) throws {
-            guard let d = FileManager.default.contents(atPath: url.path) else {
-                throw ViewSynthError(url, expected: "a COLMAP binary file", found: "no such file")
-            }
-            bytes = [UInt8](d); self.url = url
+            try self.init(bytes: InputFile.read(url, expected: "a COLMAP binary file"), url: url)
+        }
+        init(bytes: Data, url: URL) {
+            self.bytes = [UInt8](bytes); self.url = url
         }
         mutating func raw<T: FixedWidthInteger>(_: T.Type) throws -> T {
             let n = MemoryLayout<T>.size
@@ -126,46 +183,67 @@ struct COLMAPModel {
     static func readBinary(_ folder: URL) throws -> COLMAPModel {
         var m = COLMAPModel()
         var r = try Reader(folder.appendingPathComponent("cameras.bin"))
+        m.cameras = try parseBinaryCameras(&r)
+        r = try Reader(folder.appendingPathComponent("images.bin"))
+        m.images = try parseBinaryImages(&r)
+        let pURL = folder.appendingPathComponent("points3D.bin")
+        if FileManager.default.fileExists(atPath: pURL.path) {
+            r = try Reader(pURL)
+            m.points = try parseBinaryPoints(&r)
+        }
+        return m
+    }
+
+    static func parseBinaryCameras(_ r: inout Reader) throws -> [Int: Camera] {
+        var cameras: [Int: Camera] = [:]
         for _ in 0..<(try r.count("camera")) {
             let id = Int(try r.raw(Int32.self)), modelID = Int(try r.raw(Int32.self))
-            let w = Int(try r.raw(UInt64.self)), h = Int(try r.raw(UInt64.self))
+            let w = try r.raw(UInt64.self), h = try r.raw(UInt64.self)
             guard modelID >= 0, modelID < models.count else {
                 throw ViewSynthError(r.url, expected: "a COLMAP camera model id 0–\(models.count - 1) for camera \(id)", found: "\(modelID)")
             }
             let params = try (0..<models[modelID].params).map { _ in try r.f64() }
-            m.cameras[id] = Camera(id: id, model: models[modelID].name, width: w, height: h, params: params)
+            try addCamera(id: id, model: models[modelID].name, width: w, height: h, params: params, to: &cameras, file: r.url.path)
         }
-        r = try Reader(folder.appendingPathComponent("images.bin"))
+        return cameras
+    }
+
+    static func parseBinaryImages(_ r: inout Reader) throws -> [Image] {
+        var images: [Image] = []
+        var seen: (ids: Set<Int>, names: Set<String>) = ([], [])
         for _ in 0..<(try r.count("image")) {
             let id = Int(try r.raw(Int32.self))
             let q = try (0..<4).map { _ in try r.f64() }, t = try (0..<3).map { _ in try r.f64() }
             let cam = Int(try r.raw(Int32.self))
             let name = try r.cString()
-            let np = try r.count("point2D")
+            let np = try r.count("point2D")   // < file size, so × 24 cannot overflow
             let skip = np * 24
             guard r.pos + skip <= r.bytes.count else {
-                throw ViewSynthError(r.url, expected: "\(np) 2D points for image \(name)", found: "end of file (truncated)")
+                throw ViewSynthError(r.url, expected: "\(np) 2D points for image \(name.prefix(80))", found: "end of file (truncated)")
             }
             r.pos += skip
-            m.images.append(Image(id: id, qw: q[0], qx: q[1], qy: q[2], qz: q[3], t: Vec3(t[0], t[1], t[2]), cameraID: cam, name: name))
+            try addImage(Image(id: id, qw: q[0], qx: q[1], qy: q[2], qz: q[3], t: Vec3(t[0], t[1], t[2]), cameraID: cam, name: name),
+                         to: &images, seen: &seen, file: r.url.path)
         }
-        let pURL = folder.appendingPathComponent("points3D.bin")
-        if FileManager.default.fileExists(atPath: pURL.path) {
-            r = try Reader(pURL)
-            for _ in 0..<(try r.count("point")) {
-                _ = try r.raw(UInt64.self)
-                let p = Vec3(try r.f64(), try r.f64(), try r.f64())
-                r.pos += 3
-                _ = try r.f64()
-                let len = try r.count("track")
-                guard r.pos + len * 8 <= r.bytes.count else {
-                    throw ViewSynthError(r.url, expected: "a track of \(len) entries", found: "end of file (truncated)")
-                }
-                r.pos += len * 8
-                m.points.append(p)
+        return images
+    }
+
+    static func parseBinaryPoints(_ r: inout Reader) throws -> [Vec3] {
+        var points: [Vec3] = []
+        for _ in 0..<(try r.count("point")) {
+            _ = try r.raw(UInt64.self)
+            let p = Vec3(try r.f64(), try r.f64(), try r.f64())
+            guard r.pos + 3 <= r.bytes.count else { throw ViewSynthError(r.url, expected: "a point colour", found: "end of file (truncated)") }
+            r.pos += 3
+            _ = try r.f64()
+            let len = try r.count("track")
+            guard r.pos + len * 8 <= r.bytes.count else {
+                throw ViewSynthError(r.url, expected: "a track of \(len) entries", found: "end of file (truncated)")
             }
+            r.pos += len * 8
+            points.append(p)
         }
-        return m
+        return points
     }
 
     // MARK: writing

@@ -13,10 +13,7 @@ enum LLFFLoader {
     static func load(_ dir: URL, options: SceneLoader.Options) throws -> Scene {
         let npyURL = dir.appendingPathComponent("poses_bounds.npy")
         let arr = try NPY.read(npyURL)
-        guard arr.shape.count == 2, arr.shape[1] == 17, arr.shape[0] > 0 else {
-            throw ViewSynthError(npyURL, expected: "an N×17 array (N ≥ 1)", found: "shape \(arr.shape)")
-        }
-        let n = arr.shape[0]
+        let n = try poseCount(arr, path: npyURL.path)
         let folder = try imagesFolder(dir, requested: options.imagesFolder)
         let imagesDir = dir.appendingPathComponent(folder)
         let names = try SceneLoader.sortedImageFiles(imagesDir)
@@ -31,34 +28,9 @@ enum LLFFLoader {
             try SceneLoader.checkImageSize(u, width: size.width, height: size.height, source: "the size of \(names[0])")
         }
 
-        let v = arr.values
-        let (hwfH, hwfW, f) = (v[4], v[9], v[14])
-        guard hwfH > 0, hwfW > 0, f > 0, hwfH.isFinite, hwfW.isFinite, f.isFinite else {
-            throw ViewSynthError(npyURL, expected: "positive hwf (H, W, focal) in row 0", found: "\(hwfH), \(hwfW), \(f)")
-        }
-        let sx = Double(size.width) / hwfW, sy = Double(size.height) / hwfH
-        guard abs(sx - sy) <= 0.01 * sx else {
-            throw ViewSynthError(urls[0], expected: "an image with the aspect ratio of hwf \(Int(hwfW))×\(Int(hwfH)) (W×H)",
-                                 found: "\(size.width)×\(size.height)")
-        }
-        let k = Intrinsics(fx: f * sx, fy: f * sx, cx: Double(size.width) / 2, cy: Double(size.height) / 2,
-                           width: size.width, height: size.height)
-
-        var views: [View] = []
-        var near = Double.infinity, far = -Double.infinity
-        for i in 0..<n {
-            let row = Array(v[(i * 17)..<(i * 17 + 17)])
-            let what = "row \(i) (\(names[i]))"
-            let r = Mat3(rows: [[row[0], row[1], row[2]], [row[5], row[6], row[7]], [row[10], row[11], row[12]]])
-            let rot = try CameraConventions.validatedRotation(r, path: npyURL.path, what: what)
-            let t = try CameraConventions.validatedTranslation(Vec3(row[3], row[8], row[13]), path: npyURL.path, what: what)
-            guard row[15].isFinite, row[16].isFinite, row[15] > 0, row[15] < row[16] else {
-                throw ViewSynthError(npyURL, expected: "bounds 0 < near < far in \(what)", found: "near \(row[15]), far \(row[16])")
-            }
-            near = min(near, row[15]); far = max(far, row[16])
-            let pose = CameraConventions.fromLLFF(rotation: rot, translation: t)
-            views.append(View(name: names[i], imageURL: urls[i], camera: Camera(intrinsics: k, worldFromCamera: pose)))
-        }
+        let posed = try poses(arr, names: names, urls: urls, imageSize: size, path: npyURL.path)
+        var views = posed.views
+        let (near, far) = (posed.near, posed.far)
 
         // Masks paired by sorted order.
         let maskFolder = folder == "images" ? "masks" : folder.replacingOccurrences(of: "images", with: "masks")
@@ -77,6 +49,56 @@ enum LLFFLoader {
                      background: options.background)
     }
 
+    /// N of an N×17 poses_bounds array, 1 ≤ N ≤ InputLimits.maxSceneViews.
+    static func poseCount(_ arr: NPYArray, path: String) throws -> Int {
+        guard arr.shape.count == 2, arr.shape[1] == 17, arr.shape[0] > 0 else {
+            throw ViewSynthError(path, expected: "an N×17 array (N ≥ 1)", found: "shape \(arr.shape)")
+        }
+        return try InputLimits.checkedInt(arr.shape[0], field: "N (rows, one per view)", file: path,
+                                          range: 1...InputLimits.maxSceneViews)
+    }
+
+    /// Views and scene bounds from the rows of poses_bounds.npy (`arr`, N×17 with N = names.count) for images
+    /// of `imageSize`. Every check names `path` (the .npy file): hwf sizes are range-checked as image sides
+    /// before any conversion.
+    static func poses(_ arr: NPYArray, names: [String], urls: [URL], imageSize size: (width: Int, height: Int),
+                      path: String) throws -> (views: [View], near: Double, far: Double) {
+        let n = try poseCount(arr, path: path)
+        precondition(names.count == n && urls.count == n, "one name and URL per row")
+        let v = arr.values
+        let (hwfH, hwfW, f) = (v[4], v[9], v[14])
+        let side = 1...InputLimits.maxImageSide
+        let h0 = try InputLimits.checkedDouble(hwfH, field: "hwf height (row 0)", file: path, open: 0...Double(side.upperBound + 1),
+                                               expected: "in (0, \(side.upperBound)]")
+        let w0 = try InputLimits.checkedDouble(hwfW, field: "hwf width (row 0)", file: path, open: 0...Double(side.upperBound + 1),
+                                               expected: "in (0, \(side.upperBound)]")
+        let focal = try InputLimits.checkedDouble(f, field: "hwf focal (row 0)", file: path, open: 0...1e9, expected: "in (0, 1e9)")
+        let sx = Double(size.width) / w0, sy = Double(size.height) / h0
+        guard abs(sx - sy) <= 0.01 * sx else {
+            throw ViewSynthError(path, expected: "hwf (row 0) with the aspect ratio of the \(size.width)×\(size.height) images (\(names[0]))",
+                                 found: "hwf W×H \(InputLimits.describe(w0))×\(InputLimits.describe(h0))")
+        }
+        let k = Intrinsics(fx: focal * sx, fy: focal * sx, cx: Double(size.width) / 2, cy: Double(size.height) / 2,
+                           width: size.width, height: size.height)
+        var views: [View] = []
+        var near = Double.infinity, far = -Double.infinity
+        for i in 0..<n {
+            let row = Array(v[(i * 17)..<(i * 17 + 17)])
+            let what = "row \(i) (\(names[i]))"
+            let r = Mat3(rows: [[row[0], row[1], row[2]], [row[5], row[6], row[7]], [row[10], row[11], row[12]]])
+            let rot = try CameraConventions.validatedRotation(r, path: path, what: what)
+            let t = try CameraConventions.validatedTranslation(Vec3(row[3], row[8], row[13]), path: path, what: what)
+            guard row[15].isFinite, row[16].isFinite, row[15] > 0, row[15] < row[16] else {
+                throw ViewSynthError(path, expected: "bounds 0 < near < far in \(what)",
+                                     found: "near \(InputLimits.describe(row[15])), far \(InputLimits.describe(row[16]))")
+            }
+            near = min(near, row[15]); far = max(far, row[16])
+            let pose = CameraConventions.fromLLFF(rotation: rot, translation: t)
+            views.append(View(name: names[i], imageURL: urls[i], camera: Camera(intrinsics: k, worldFromCamera: pose)))
+        }
+        return (views, near, far)
+    }
+
     /// The images folder to use (see `SceneLoader.Options.imagesFolder`).
     static func imagesFolder(_ dir: URL, requested: String?) throws -> String {
         if let r = requested {
@@ -93,7 +115,9 @@ enum LLFFLoader {
             else if e.hasPrefix("images_"), let n = Int(e.dropFirst(7)), n > 0 { factor = n }
             else { continue }
             let url = dir.appendingPathComponent(e)
-            guard SceneLoader.isDirectory(url), let files = try? SceneLoader.sortedImageFiles(url), !files.isEmpty else { continue }
+            guard SceneLoader.isDirectory(url) else { continue }
+            // Unreadable names (not UTF-8) are an error naming the folder, not "no images folder".
+            guard !(try SceneLoader.sortedImageFiles(url)).isEmpty else { continue }
             if best == nil || factor > best!.factor { best = (factor, e) }
         }
         guard let b = best else {

@@ -23,10 +23,7 @@ public enum NPY {
     public enum DType: String, Sendable { case float64 = "<f8", float32 = "<f4" }
 
     public static func read(_ url: URL) throws -> NPYArray {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw ViewSynthError(url, expected: "an .npy file", found: "no such file")
-        }
-        return try decode(data, path: url.path)
+        try decode(InputFile.read(url, expected: "an .npy file"), path: url.path)
     }
 
     /// Parses the bytes of an .npy file. `path` is only used in error messages.
@@ -52,13 +49,13 @@ public enum NPY {
         else { throw ViewSynthError(path, expected: "a complete .npy header", found: "a truncated file") }
 
         guard let descr = stringValue(of: "descr", in: header) else {
-            throw ViewSynthError(path, expected: "an .npy header with 'descr'", found: header.trimmingCharacters(in: .whitespacesAndNewlines))
+            throw ViewSynthError(path, expected: "an .npy header with 'descr'", found: "'\(header.trimmingCharacters(in: .whitespacesAndNewlines).prefix(60))'")
         }
         let width: Int
         switch descr {
         case "<f8": width = 8
         case "<f4": width = 4
-        default: throw ViewSynthError(path, expected: "dtype '<f8' or '<f4'", found: "dtype '\(descr)'")
+        default: throw ViewSynthError(path, expected: "dtype '<f8' or '<f4'", found: "dtype '\(descr.prefix(20))'")
         }
         guard let fortran = rawValue(of: "fortran_order", in: header) else {
             throw ViewSynthError(path, expected: "an .npy header with 'fortran_order'", found: "none")
@@ -66,17 +63,21 @@ public enum NPY {
         if fortran.hasPrefix("True") { throw ViewSynthError(path, expected: "C-order (fortran_order: False) data", found: "fortran_order: True") }
         guard let shapeText = rawValue(of: "shape", in: header), shapeText.hasPrefix("("),
               let close = shapeText.firstIndex(of: ")") else {
-            throw ViewSynthError(path, expected: "an .npy header with 'shape'", found: header)
+            throw ViewSynthError(path, expected: "an .npy header with 'shape'", found: "'\(header.prefix(60))'")
         }
         let inner = shapeText[shapeText.index(after: shapeText.startIndex)..<close]
         var shape: [Int] = []
         for part in inner.split(separator: ",") {
             let t = part.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "L", with: "")
             if t.isEmpty { continue }
-            guard let n = Int(t), n >= 0 else { throw ViewSynthError(path, expected: "a shape of non-negative integers", found: "(\(inner))") }
+            guard let n = Int(t), n >= 0 else {
+                throw ViewSynthError(path, expected: "a shape of non-negative integers", found: "(\(inner.prefix(60)))")
+            }
             shape.append(n)
         }
-        let count = shape.reduce(1, *)
+        guard shape.count <= 32 else { throw ViewSynthError(path, expected: "a shape of at most 32 dimensions", found: "\(shape.count)") }
+        // Checked before any multiplication can overflow or size an allocation.
+        let count = try InputLimits.checkedProduct(shape, limit: InputLimits.maxArrayElements, field: "an array shape (elements)", file: path)
         let start = headerStart + headerLen
         guard bytes.count - start >= count * width else {
             throw ViewSynthError(path, expected: "\(count * width) data bytes for shape \(shape) \(descr)", found: "\(bytes.count - start)")

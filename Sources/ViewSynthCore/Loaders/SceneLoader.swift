@@ -58,12 +58,27 @@ public enum SceneLoader {
         }
         scene.background = options.background
         guard scene.near.isFinite, scene.far.isFinite, scene.near > 0, scene.near < scene.far else {
-            throw ViewSynthError(dir, expected: "0 < near < far", found: "near \(scene.near), far \(scene.far)")
+            throw ViewSynthError(boundsFile(scene), expected: "0 < near < far (\(scene.boundsSource.rawValue))",
+                                 found: "near \(InputLimits.describe(scene.near)), far \(InputLimits.describe(scene.far))")
         }
         return scene
     }
 
     // MARK: shared helpers
+
+    /// The file the scene's near/far came from (the folder when they came from the camera spread).
+    static func boundsFile(_ scene: Scene) -> URL {
+        switch (scene.boundsSource, scene.format) {
+        case (.file, .llff): return scene.root.appendingPathComponent("poses_bounds.npy")
+        case (.file, .blender): return scene.root.appendingPathComponent("transforms_train.json")
+        case (.file, .transforms): return scene.root.appendingPathComponent("transforms.json")
+        case (.points, _):
+            let folder = COLMAPLoader.modelFolder(in: scene.root) ?? scene.root
+            let binary = FileManager.default.fileExists(atPath: folder.appendingPathComponent("points3D.bin").path)
+            return folder.appendingPathComponent(binary ? "points3D.bin" : "points3D.txt")
+        default: return scene.root
+        }
+    }
 
     /// (train, test) indices for `count` views with every `every`-th view (i % every == 0) held out.
     static func holdout(count: Int, every: Int) -> (train: [Int], test: [Int]) {
@@ -85,7 +100,11 @@ public enum SceneLoader {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else {
             throw ViewSynthError(dir, expected: "a folder of images", found: "no such folder")
         }
-        return names.filter(isImageFile).sorted(by: nameOrder)
+        let images = names.filter(isImageFile)
+        if let bad = images.first(where: { $0.contains("\u{FFFD}") }) {
+            throw ViewSynthError(dir, expected: "image file names in UTF-8", found: "\(bad.prefix(80)), a name that is not valid UTF-8")
+        }
+        return images.sorted(by: nameOrder)
     }
 
     static func isDirectory(_ url: URL) -> Bool {
@@ -95,10 +114,7 @@ public enum SceneLoader {
 
     /// Header size of an image that must exist.
     static func imageSize(_ url: URL) throws -> (width: Int, height: Int) {
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw ViewSynthError(url, expected: "an image file", found: "no such file")
-        }
-        return try ImageIO.readSize(url)
+        try ImageIO.readSize(url)   // says "no such file", "a folder", "a FIFO", "a symbolic link loop", …
     }
 
     /// Throws unless the image at `url` is exactly `width × height`; `source` says where the size came from.

@@ -100,10 +100,7 @@ public enum SceneWriter {
                 if (name as NSString).pathExtension.lowercased() == "png" { try ImageIO.writePNG(imgs[i], to: dst) }
                 else { try ImageIO.writeJPEG(imgs[i], to: dst, quality: 95) }
             case .files(let urls):
-                guard let data = FileManager.default.contents(atPath: urls[i].path) else {
-                    throw ViewSynthError(urls[i], expected: "an image file to copy", found: "no such file")
-                }
-                try AtomicFile.write(data, to: dst)
+                try AtomicFile.write(InputFile.read(urls[i], expected: "an image file to copy"), to: dst)
             }
         }
     }

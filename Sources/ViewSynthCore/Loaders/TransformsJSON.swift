@@ -29,10 +29,12 @@ struct TransformsJSON {
     let rawFrames: [[String: Any]]
 
     init(_ url: URL) throws {
+        try self.init(data: InputFile.read(url, expected: "a transforms JSON file"), url: url)
+    }
+
+    /// Parses the bytes of a transforms JSON file; `url` names it in errors and anchors relative paths.
+    init(data: Data, url: URL) throws {
         self.url = url
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw ViewSynthError(url, expected: "a transforms JSON file", found: "no such file")
-        }
         let obj: Any
         do { obj = try JSONSerialization.jsonObject(with: data) } catch {
             let reason = error.localizedDescription.split(whereSeparator: \.isNewline).first.map(String.init) ?? "unknown"
@@ -47,6 +49,7 @@ struct TransformsJSON {
         guard let list = frames as? [[String: Any]], !list.isEmpty else {
             throw ViewSynthError(url, expected: "a non-empty \"frames\" array of objects", found: "\(frames)".prefix(60) + "")
         }
+        _ = try InputLimits.checkedInt(list.count, field: "the number of frames", file: url.path, range: 1...InputLimits.maxSceneViews)
         root = dict; rawFrames = list
     }
 
@@ -70,19 +73,21 @@ struct TransformsJSON {
     }
 
     /// All frames, posed, with intrinsics checked against the image headers.
-    func frames(sceneRoot: URL) throws -> [Frame] {
+    /// `imageSize` reads an image's header size (the file system by default; fuzzing passes a constant).
+    func frames(sceneRoot: URL, imageSize: (URL) throws -> (width: Int, height: Int) = SceneLoader.imageSize) throws -> [Frame] {
         var out: [Frame] = []
         out.reserveCapacity(rawFrames.count)
         let rootPath = sceneRoot.standardizedFileURL.path + "/"
         for (i, fr) in rawFrames.enumerated() {
             let img = try imageURL(fr, index: i)
-            let what = "frame \(i) (\(fr["file_path"] as? String ?? "?"))"
-            let size = try SceneLoader.imageSize(img)
+            let what = "frame \(i) (\((fr["file_path"] as? String ?? "?").prefix(80)))"
+            let size = try imageSize(img)
             // Size.
             var w = size.width, h = size.height
             if let jw = number("w", in: fr), let jh = number("h", in: fr) {
-                guard jw.isFinite, jh.isFinite else { throw ViewSynthError(url, expected: "finite w, h", found: "\(jw), \(jh)") }
-                w = Int(jw.rounded()); h = Int(jh.rounded())
+                let side = 1...InputLimits.maxImageSide
+                w = try InputLimits.checkedInt(jw, field: "w of \(what)", file: url.path, range: side)
+                h = try InputLimits.checkedInt(jh, field: "h of \(what)", file: url.path, range: side)
                 guard size.width == w, size.height == h else {
                     throw ViewSynthError(img, expected: "a \(w)×\(h) image (w, h in \(url.lastPathComponent))",
                                          found: "\(size.width)×\(size.height)")
@@ -104,12 +109,16 @@ struct TransformsJSON {
             // Focal length and principal point.
             let fx: Double
             if let v = number("fl_x", in: fr) { fx = v }
-            else if let a = number("camera_angle_x", in: fr) { fx = 0.5 * Double(w) / tan(0.5 * a) }
+            else if let a = number("camera_angle_x", in: fr) {
+                let angle = try InputLimits.checkedDouble(a, field: "camera_angle_x of \(what)", file: url.path, open: 0...Double.pi,
+                                                          expected: "in (0, π) radians")
+                fx = 0.5 * Double(w) / tan(0.5 * angle)
+            }
             else { throw ViewSynthError(url, expected: "fl_x or camera_angle_x for \(what)", found: "neither") }
             let fy = number("fl_y", in: fr) ?? fx
             let cx = number("cx", in: fr) ?? Double(w) / 2, cy = number("cy", in: fr) ?? Double(h) / 2
             guard [fx, fy, cx, cy].allSatisfy({ $0.isFinite }), fx > 0, fy > 0 else {
-                throw ViewSynthError(url, expected: "finite positive focal lengths for \(what)", found: "fx \(fx), fy \(fy), cx \(cx), cy \(cy)")
+                throw ViewSynthError(url, expected: "finite positive focal lengths for \(what)", found: [fx, fy, cx, cy].map(InputLimits.describe).joined(separator: ", "))
             }
             var dist: Distortion?
             if usesDistortion {
@@ -132,7 +141,7 @@ struct TransformsJSON {
                 var row: [Double] = []
                 for e in r {
                     guard let n = e as? NSNumber else {
-                        throw ViewSynthError(url, expected: "numbers in the transform_matrix of \(what)", found: "\(e)")
+                        throw ViewSynthError(url, expected: "numbers in the transform_matrix of \(what)", found: "\(e)".prefix(40) + "")
                     }
                     row.append(n.doubleValue)
                 }

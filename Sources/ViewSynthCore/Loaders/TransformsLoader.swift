@@ -18,24 +18,12 @@ enum TransformsLoader {
         var indexOf: [String: Int] = [:]
         for (i, v) in views.enumerated() { indexOf[v.imageURL.path] = i }
 
-        /// Indices of the listed paths; every listed path must be a frame.
-        func indices(_ paths: [URL], source: URL) throws -> [Int] {
-            try paths.map { u in
-                guard let i = indexOf[u.path] else {
-                    throw ViewSynthError(source, expected: "split entries that are frames of transforms.json",
-                                         found: "\(u.lastPathComponent), which is not")
-                }
-                return i
-            }
-        }
+        func indices(_ paths: [URL], source: URL) throws -> [Int] { try Self.indices(paths, indexOf: indexOf, source: source) }
         var train: [Int], test: [Int], val: [Int] = []
         let trainURL = dir.appendingPathComponent("transforms_train.json"), testURL = dir.appendingPathComponent("transforms_test.json")
         let fm = FileManager.default
-        if let tr = doc.root["train_filenames"] as? [String], let te = doc.root["test_filenames"] as? [String] {
-            func resolve(_ list: [String]) -> [URL] { list.map { dir.appendingPathComponent($0).standardizedFileURL } }
-            train = try indices(resolve(tr), source: doc.url)
-            test = try indices(resolve(te), source: doc.url)
-            if let va = doc.root["val_filenames"] as? [String] { val = try indices(resolve(va), source: doc.url) }
+        if let named = try namedSplit(doc, indexOf: indexOf, dir: dir) {
+            (train, test, val) = named
         } else if fm.fileExists(atPath: trainURL.path), fm.fileExists(atPath: testURL.path) {
             let trDoc = try TransformsJSON(trainURL), teDoc = try TransformsJSON(testURL)
             train = try indices(trDoc.rawFrames.enumerated().map { try trDoc.imageURL($1, index: $0) }, source: trainURL)
@@ -52,5 +40,27 @@ enum TransformsLoader {
         return Scene(name: dir.lastPathComponent, root: dir, format: .transforms, views: views, near: near, far: far,
                      boundsSource: source, trainIndices: train, testIndices: test,
                      background: options.background, valIndices: val)
+    }
+
+    /// The nerfstudio split lists ("train_filenames", "test_filenames", optional "val_filenames") of
+    /// transforms.json as view indices (`indexOf`: resolved image path → view index), or nil when it has none.
+    static func namedSplit(_ doc: TransformsJSON, indexOf: [String: Int], dir: URL) throws -> (train: [Int], test: [Int], val: [Int])? {
+        guard let tr = doc.root["train_filenames"] as? [String], let te = doc.root["test_filenames"] as? [String] else { return nil }
+        func indices(_ list: [String]) throws -> [Int] {
+            try Self.indices(list.map { dir.appendingPathComponent($0).standardizedFileURL }, indexOf: indexOf, source: doc.url)
+        }
+        let val = try (doc.root["val_filenames"] as? [String]).map(indices) ?? []
+        return (try indices(tr), try indices(te), val)
+    }
+
+    /// Indices of the listed paths; every listed path must be a frame.
+    static func indices(_ paths: [URL], indexOf: [String: Int], source: URL) throws -> [Int] {
+        try paths.map { u in
+            guard let i = indexOf[u.path] else {
+                throw ViewSynthError(source, expected: "split entries that are frames of transforms.json",
+                                     found: "\(u.lastPathComponent.prefix(80)), which is not")
+            }
+            return i
+        }
     }
 }

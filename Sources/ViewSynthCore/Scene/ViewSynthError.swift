@@ -13,6 +13,18 @@ public struct ViewSynthError: Error, CustomStringConvertible, LocalizedError, Eq
     public init(_ url: URL, expected: String, found: String) {
         self.init(url.path, expected: expected, found: found)
     }
-    public var description: String { "\(path): expected \(expected), found \(found)" }
+    /// One line whatever the parts hold (line breaks and control characters become spaces; `found` is cut at 200 characters, so an
+    /// input echoed by mistake cannot flood the terminal).
+    public var description: String {
+        let shown = found.count > 200 ? String(found.prefix(200)) + "…" : found
+        return Self.oneLine("\(path): expected \(expected), found \(shown)")
+    }
+
+    /// `text` with every line break and control character (NUL, NEL, escape sequences' ESC…) as a space.
+    public static func oneLine(_ text: String) -> String {
+        String(text.map { c -> Character in
+            c.isNewline || c.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) ? " " : c
+        })
+    }
     public var errorDescription: String? { description }
 }

@@ -12,7 +12,12 @@ public struct EngineError: Error, CustomStringConvertible, LocalizedError, Equat
     public init(_ path: String, expected: String, found: String) {
         self.path = path; self.expected = expected; self.found = found
     }
-    public var description: String { "\(path): expected \(expected), found \(found)" }
+    /// One line (line breaks and control characters become spaces), as ViewSynthError.oneLine.
+    public var description: String {
+        String("\(path): expected \(expected), found \(found)".map { c -> Character in
+            c.isNewline || c.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) ? " " : c
+        })
+    }
     public var errorDescription: String? { description }
 }
 
@@ -155,6 +160,11 @@ public enum SafeTensors {
         public var dataStart: Int
     }
 
+    /// Bytes per element of the safetensors dtypes (others are accepted in a header but never loaded).
+    static let dtypeSizes: [String: Int] = ["F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2,
+                                            "I8": 1, "U8": 1, "BOOL": 1]
+
+    /// Parses and checks the header: every tensor's offsets lie within the data and match its shape and dtype.
     public static func parseHeader(_ data: Data, path: String) throws -> Header {
         guard data.count >= 8 else { throw EngineError(path, expected: "a safetensors file (≥ 8 bytes)", found: "\(data.count) bytes") }
         let n = data.prefix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
@@ -171,14 +181,35 @@ public enum SafeTensors {
             if k == "__metadata__" {
                 guard let m = v as? [String: Any] else { throw EngineError(path, expected: "__metadata__ as an object", found: "\(type(of: v))") }
                 for (mk, mv) in m {
-                    guard let s = mv as? String else { throw EngineError(path, expected: "string metadata for \(mk)", found: "\(mv)") }
+                    guard let s = mv as? String else { throw EngineError(path, expected: "string metadata for \(mk.prefix(80))", found: "\(mv)".prefix(80) + "") }
                     metadata[mk] = s
                 }
                 continue
             }
+            let name = k.count > 80 ? String(k.prefix(80)) + "…" : k
             guard let t = v as? [String: Any], let dtype = t["dtype"] as? String, let shape = t["shape"] as? [Int],
                   let offs = t["data_offsets"] as? [Int], offs.count == 2 else {
-                throw EngineError(path, expected: "dtype, shape and data_offsets for tensor \(k)", found: "\(v)")
+                throw EngineError(path, expected: "dtype, shape and data_offsets for tensor \(name)", found: "\(v)".prefix(80) + "")
+            }
+            // Offsets within the data, and a shape whose byte size is the range (checked arithmetic; a hostile
+            // header such as [1, -2^63] must not trap).
+            let available = data.count - 8 - Int(n)
+            guard offs[0] >= 0, offs[1] >= offs[0], offs[1] <= available else {
+                throw EngineError(path, expected: "data_offsets of tensor \(name) within 0…\(available), begin ≤ end",
+                                  found: "[\(offs[0]), \(offs[1])]")
+            }
+            var bytes = dtypeSizes[dtype] ?? 1
+            for d in shape {
+                let (p, o) = bytes.multipliedReportingOverflow(by: d)
+                guard d >= 0, !o, p <= available else {
+                    throw EngineError(path, expected: "tensor \(name) with a shape of non-negative sizes within the data",
+                                      found: "shape \(shape)".prefix(80) + "")
+                }
+                bytes = p
+            }
+            if dtypeSizes[dtype] != nil, bytes != offs[1] - offs[0] {
+                throw EngineError(path, expected: "tensor \(name) of \(bytes) bytes (shape \(shape), \(dtype))",
+                                  found: "data_offsets [\(offs[0]), \(offs[1])]")
             }
             tensors[k] = Header.Entry(dtype: dtype, shape: shape, begin: offs[0], end: offs[1])
         }
@@ -203,13 +234,13 @@ public enum SafeTensors {
             guard e.shape == it.shape else {
                 throw EngineError(path, expected: "\(it.name) of shape \(it.shape)", found: "shape \(e.shape)")
             }
-            guard e.begin >= 0, e.end - e.begin == it.bytes, e.end <= available else {
+            guard e.begin >= 0, e.end >= e.begin, e.end <= available, e.end - e.begin == it.bytes else {
                 throw EngineError(path, expected: "\(it.name) bytes \(it.bytes) within \(available) data bytes",
                                   found: "data_offsets [\(e.begin), \(e.end)]")
             }
         }
         guard let stepText = h.metadata["step"], let step = Int(stepText) else {
-            throw EngineError(path, expected: "metadata \"step\" (an integer)", found: h.metadata["step"] ?? "none")
+            throw EngineError(path, expected: "metadata \"step\" (an integer)", found: String((h.metadata["step"] ?? "none").prefix(40)))
         }
         var optimizerStep = 0
         if optimizer != nil {

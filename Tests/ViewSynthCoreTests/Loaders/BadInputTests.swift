@@ -28,7 +28,7 @@ struct BadInputTests {
         let dir = try Self.scene(.transforms)
         defer { LoaderFixtures.cleanup(dir) }
         try FileManager.default.removeItem(at: dir.appendingPathComponent("images/003.png"))
-        LoaderFixtures.expectError(file: "images/003.png", mentions: ["expected an image file", "no such file"]) {
+        LoaderFixtures.expectError(file: "images/003.png", mentions: ["expected a PNG or JPEG image", "no such file"]) {
             _ = try SceneLoader.load(dir)
         }
         let llff = try Self.scene(.llff)

@@ -80,6 +80,40 @@ func expectOneLineError(_ r: ProcessResult, mentions: [String], afterLog: Bool =
         #expect(try SceneFixtures.contents(out).count == 8)
     }
 
+    /// Issue #13: a re-render into a folder holding a good result, failing on bad input, used to delete the
+    /// old sidecar first (and, on a write error, the old PNG). Every earlier file must survive byte for byte.
+    @Test func failedRerenderKeepsTheEarlierResult() throws {
+        let root = TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let scene = try SceneFixtures.write(in: root)
+        let out = root.appendingPathComponent("out")
+        let first = try renderCLI(scene, out: out, ["--views", "all", "--depth"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let before = try SceneFixtures.contents(out) { _ in true }
+        #expect(before.keys.filter { $0.hasSuffix(".json") }.count == 8 && before.count == 8 * 4)
+
+        // Bad input: a reference image whose header reads but whose pixels are cut off; new settings, so every
+        // view is rendered again and the first one fails while loading its references.
+        let img = scene.appendingPathComponent("images/005.png")
+        let bytes = try Data(contentsOf: img)
+        try bytes.prefix(bytes.count / 2).write(to: img)
+        let failed = try renderCLI(scene, out: out, ["--views", "all", "--depth", "--planes", "9"])
+        expectOneLineError(failed, mentions: [img.path, "truncated"], afterLog: true)
+        #expect(try SceneFixtures.contents(out) { _ in true } == before)
+
+        // A write that fails part-way (file-size limit) after the render: still nothing of the old result lost.
+        try bytes.write(to: img)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "ulimit -f 2 && exec \"$0\" \"$@\"", TestPaths.cli.path,
+                       "render", scene.path, "--out", out.path] + tinySweep + ["--views", "all", "--depth", "--planes", "9"]
+        p.standardError = FileHandle.nullDevice; p.standardOutput = FileHandle.nullDevice; p.standardInput = FileHandle.nullDevice
+        try p.run(); p.waitUntilExit()
+        #expect(p.terminationReason == .exit && p.terminationStatus != 0)
+        #expect(try SceneFixtures.contents(out) { _ in true } == before)
+        #expect(temporaryFiles(out).isEmpty, "\(temporaryFiles(out))")
+    }
+
     @Test func staleTemporariesOfDeadWritersAreRemovedOthersKept() throws {
         let dir = TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -95,25 +95,42 @@ public struct PlaneSweepConfig: Sendable, Codable, Equatable {
         let known = Set(PlaneSweepConfig().settings.keys)
         if let bad = dict.keys.sorted().first(where: { !known.contains($0) }) {
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription:
-                "unknown field \"\(bad)\" (known: \(known.sorted().joined(separator: ", ")))"))
+                "unknown field \"\(bad.prefix(40))\" (known: \(known.sorted().joined(separator: ", ")))"))
         }
         return try JSONDecoder().decode(PlaneSweepConfig.self, from: json)
     }
 
+    /// Decodes and checks settings from JSON text (e.g. --sweep-config): every failure is a one-line
+    /// ViewSynthError naming `source`, with the reason but never the input.
+    public static func parse(json: Data, source: String) throws -> PlaneSweepConfig {
+        let c: PlaneSweepConfig
+        do { c = try decode(json: json) } catch {
+            throw ViewSynthError(source, expected: "a JSON object of PlaneSweepConfig fields", found: DecodingProblem.describe(error))
+        }
+        if let problem = c.problem { throw ViewSynthError(source, expected: "usable sweep settings", found: problem) }
+        return c
+    }
+
     /// A one-line description of what is wrong, or nil when the settings are usable.
     public var problem: String? {
-        if planes < 2 { return "planes must be at least 2, found \(planes)" }
-        if views < 1 { return "views must be at least 1, found \(views)" }
-        if window < 1 || window % 2 == 0 { return "window must be odd and positive, found \(window)" }
-        if nccWindow < 0 || (nccWindow > 0 && nccWindow % 2 == 0) { return "nccWindow must be 0 or odd, found \(nccWindow)" }
-        if !(angleScale > 0) { return "angleScale must be positive, found \(angleScale)" }
-        if !(colorSigma > 0) { return "colorSigma must be positive, found \(colorSigma)" }
-        if !(nccWeight >= 0) { return "nccWeight must be ≥ 0, found \(nccWeight)" }
-        if !(nccTextureSigma > 0) { return "nccTextureSigma must be positive, found \(nccTextureSigma)" }
+        let maxPlanes = InputLimits.maxPlanes, maxViews = InputLimits.maxReferenceViews, maxWindow = InputLimits.maxWindow
+        if planes < 2 || planes > maxPlanes { return "planes must be within 2…\(maxPlanes), found \(planes)" }
+        if views < 1 || views > maxViews { return "views must be within 1…\(maxViews), found \(views)" }
+        if window < 1 || window % 2 == 0 || window > maxWindow { return "window must be odd within 1…\(maxWindow), found \(window)" }
+        if nccWindow < 0 || (nccWindow > 0 && nccWindow % 2 == 0) || nccWindow > maxWindow {
+            return "nccWindow must be 0 or odd within 1…\(maxWindow), found \(nccWindow)"
+        }
+        if !(angleScale > 0) || !angleScale.isFinite { return "angleScale must be positive, found \(angleScale)" }
+        if !(colorSigma > 0) || !colorSigma.isFinite { return "colorSigma must be positive, found \(colorSigma)" }
+        if !(nccWeight >= 0) || !nccWeight.isFinite { return "nccWeight must be ≥ 0, found \(nccWeight)" }
+        if !(nccTextureSigma > 0) || !nccTextureSigma.isFinite { return "nccTextureSigma must be positive, found \(nccTextureSigma)" }
         if !(costBlur >= 0) || costBlur > 20 { return "costBlur must be in [0, 20], found \(costBlur)" }
-        if robustViews < 0 { return "robustViews must be ≥ 0, found \(robustViews)" }
+        if robustViews < 0 || robustViews > maxViews { return "robustViews must be within 0…\(maxViews), found \(robustViews)" }
+        if !selectionAngleWeight.isFinite || selectionAngleWeight < 0 {
+            return "selectionAngleWeight must be finite and ≥ 0, found \(selectionAngleWeight)"
+        }
         if softPlanes < 0 || softPlanes > 8 { return "softPlanes must be in 0...8, found \(softPlanes)" }
-        if !(softTemperature > 0) { return "softTemperature must be positive, found \(softTemperature)" }
+        if !(softTemperature > 0) || !softTemperature.isFinite { return "softTemperature must be positive, found \(softTemperature)" }
         return nil
     }
 

@@ -11,11 +11,7 @@ public enum ModelKind: String, Sendable, Codable, CaseIterable { case gpnr, lfnr
 public enum ModelCheckpoint {
     /// Reads the kind and configuration of a checkpoint without loading its tensors.
     public static func describe(_ url: URL) throws -> (kind: ModelKind, config: ModelConfig, step: Int) {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ViewSynthError(url, expected: "a readable safetensors checkpoint", found: "\(error.localizedDescription)")
-        }
-        return try describe(data, url: url)
+        try describe(InputFile.read(url, expected: "a safetensors checkpoint"), url: url)
     }
 
     static func describe(_ data: Data, url: URL) throws -> (kind: ModelKind, config: ModelConfig, step: Int) {
@@ -26,12 +22,14 @@ public enum ModelCheckpoint {
         guard let kindText = header.metadata["model"], let kind = ModelKind(rawValue: kindText) else {
             throw ViewSynthError(url, expected: "metadata \"model\": gpnr or lfnr", found: header.metadata["model"].map { "\"\($0)\"" } ?? "none")
         }
-        guard let configText = header.metadata["config"],
-              let config = try? ModelConfig.decode(Data(configText.utf8), path: url) else {
-            throw ViewSynthError(url, expected: "metadata \"config\" holding a model configuration", found: "none or invalid")
+        guard let configText = header.metadata["config"] else {
+            throw ViewSynthError(url, expected: "metadata \"config\" holding a model configuration", found: "none")
         }
-        try config.validate(path: url)
-        return (kind, config, Int(header.metadata["step"] ?? "0") ?? 0)
+        let config: ModelConfig
+        do { config = try ModelConfig.decode(Data(configText.utf8), path: url) } catch let e as ViewSynthError {
+            throw ViewSynthError(url, expected: "metadata \"config\" with \(e.expected)", found: e.found)
+        }
+        return (kind, config, Int(header.metadata["step"] ?? "0") ?? 0)   // Int(String) cannot trap
     }
 
     static func metadata(kind: ModelKind, config: ModelConfig, step: Int, provenance: String,
@@ -45,10 +43,7 @@ public enum ModelCheckpoint {
     /// `ViewSynthError`s naming the file.
     static func load<T: EngineScalar>(_ url: URL, kind: ModelKind, into store: ParameterStore<T>,
                                       optimizer: AdamW<T>?) throws -> CheckpointMetadata {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ViewSynthError(url, expected: "a readable safetensors checkpoint", found: "\(error.localizedDescription)")
-        }
+        let data = try InputFile.read(url, expected: "a safetensors checkpoint")
         let d = try describe(data, url: url)
         guard d.kind == kind else { throw ViewSynthError(url, expected: "a \(kind.rawValue) checkpoint", found: "a \(d.kind.rawValue) checkpoint") }
         do { return try SafeTensors.decode(data, path: url.path, into: store, optimizer: optimizer) } catch let e as EngineError {
@@ -58,7 +53,7 @@ public enum ModelCheckpoint {
 
     /// FNV-1a hash of a file's bytes (for eval reports' `weightsHash`).
     public static func fileHash(_ url: URL) throws -> String {
-        let data = try Data(contentsOf: url)
+        let data = try InputFile.read(url, expected: "a safetensors checkpoint")
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in data { h ^= UInt64(b); h &*= 0x100_0000_01b3 }
         return String(h, radix: 16)
