@@ -156,6 +156,31 @@ struct GPNRTests {
         }
     }
 
+    /// The blended colour near the border is edge-clamped (the sweep's sampling), not darkened by the zeros
+    /// outside; inside it is the patch's centre tap.
+    @Test func borderColourIsEdgeClamped() {
+        let W = 4, H = 3
+        var rng = EngineRNG(seed: 9)
+        let img = (0..<(W * H * 3)).map { _ in 0.2 + 0.8 * (EngineRandom.uniform(&rng) as Double) }
+        var out = [Double](repeating: 0, count: 3)
+        img.withUnsafeBufferPointer { ip in
+            // The corner of the image: exactly the corner pixel (zero padding would give a quarter of it).
+            EpipolarGeometry.clampedColour(ip.baseAddress!, width: W, height: H, u: 0, v: 0, into: &out)
+            for c in 0..<3 { #expect(abs(out[c] - img[c]) < 1e-12) }
+            // Half a pixel outside the right edge, between rows 1 and 2: the mean of the two edge pixels.
+            EpipolarGeometry.clampedColour(ip.baseAddress!, width: W, height: H, u: Double(W), v: 2, into: &out)
+            for c in 0..<3 {
+                let a = img[(1 * W + W - 1) * 3 + c], b = img[(2 * W + W - 1) * 3 + c]
+                #expect(abs(out[c] - (a + b) / 2) < 1e-12)
+            }
+            // Inside: the same value as the patch's centre tap.
+            var patch = [Double](repeating: 0, count: 3 * 3 * 3)
+            EpipolarGeometry.gatherPatch(ip.baseAddress!, width: W, height: H, u: 1.7, v: 1.3, k: 3, into: &patch)
+            EpipolarGeometry.clampedColour(ip.baseAddress!, width: W, height: H, u: 1.7, v: 1.3, into: &out)
+            for c in 0..<3 { #expect(abs(out[c] - patch[4 * 3 + c]) < 1e-12) }
+        }
+    }
+
     /// The photo-consistency columns: zero cost where all views see the same patch, the odd view out has
     /// the largest own cost, the normalised cost ignores a gain and offset, invalid views are skipped.
     @Test func photoConsistencyColumns() {

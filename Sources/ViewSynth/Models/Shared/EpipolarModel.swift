@@ -40,7 +40,8 @@
 //   * Relative pose features: targetFromReference rotation and the reference centre, both in the target
 //     camera frame (the reference subtracts a world-to-camera translation from a camera centre).
 //   * Patch features: the k×k patch is bilinearly interpolated at the projected point (the reference
-//     rounds to the nearest pixel), zero outside the image; rgb is the patch's centre tap.
+//     rounds to the nearest pixel), zero outside the image; rgb is the patch's centre tap, edge-clamped
+//     within half a pixel of the border (the sweep's sampling).
 //   * Optional cross-view statistics (mean and variance of features and colours across valid views).
 //   * Optional photo-consistency costs of the raw patches (EpipolarGeometry.photoConsistency).
 //   * The canonical frame is a proper rotation (axes normalised by their norm; EpipolarGeometry.swift).
