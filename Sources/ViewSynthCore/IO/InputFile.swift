@@ -41,6 +41,11 @@ public enum InputFile {
     /// Opens a regular file for reading; the descriptor is blocking again when returned. `expected` says what
     /// the file should be ("a PNG or JPEG image"), for the error message.
     public static func open(_ path: String, expected: String) throws -> Int32 {
+        try openRegular(path, expected: expected).fd
+    }
+
+    /// `open`, with the file's size from the same fstat.
+    static func openRegular(_ path: String, expected: String) throws -> (fd: Int32, size: Int) {
         guard !path.isEmpty else { throw ViewSynthError("''", expected: expected, found: "an empty path") }
         let fd = posixOpen(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
@@ -63,15 +68,13 @@ public enum InputFile {
         }
         let flags = fcntl(fd, F_GETFL)
         if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
-        return fd
+        return (fd, max(Int(st.st_size), 0))
     }
 
     /// The whole regular file at `path` (see `open`), at most InputLimits.maxInputFileBytes.
     public static func read(_ path: String, expected: String) throws -> Data {
-        let fd = try open(path, expected: expected)
+        let (fd, expectedSize) = try openRegular(path, expected: expected)
         defer { close(fd) }
-        var st = stat()
-        let expectedSize = fstat(fd, &st) == 0 ? max(Int(st.st_size), 0) : 0
         var data = Data()
         data.reserveCapacity(expectedSize)
         while true {   // the size, then more while the file grows (a whole read ends with a short one)

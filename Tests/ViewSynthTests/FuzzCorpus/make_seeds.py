@@ -107,14 +107,14 @@ meta3 = dict(meta); meta3["config"] = json.dumps({"width": 4096, "mlpWidth": 163
 put('safetensors', 'config-huge-but-in-field-bounds.safetensors', st({"__metadata__": meta3}))
 
 # --- camera_path.json
-cp = lambda **kw: json.dumps(dict({"render_height": 36, "render_width": 48, "camera_path": [{"camera_to_world": sum(I, []), "fov": 50}]}, **kw))
+cp = lambda fov=50, **kw: json.dumps(dict({"render_height": 36, "render_width": 48, "camera_path": [{"camera_to_world": sum(I, []), "fov": fov}]}, **kw))
 put('camera-path', 'one-camera.json', cp())
 put('camera-path', 'height-negative.json', cp(render_height=-36))
 put('camera-path', 'height-1e300.json', cp(render_height=1e300))
 put('camera-path', 'pixels-2e31.json', cp(render_height=32768, render_width=32768))
 put('camera-path', 'aspect-2e63.json', json.dumps({"render_height": 36, "camera_path": [{"camera_to_world": sum(I, []), "fov": 50, "aspect": 2.0**63}]}))
 for f in (0, 180, 360):
-    put('camera-path', 'fov-%d.json' % f, json.dumps({"render_height": 36, "render_width": 48, "camera_path": [{"camera_to_world": sum(I, []), "fov": f}]}))
+    put('camera-path', 'fov-%d.json' % f, cp(fov=f))
 
 # --- sweep config
 put('sweep-config', 'planes.json', '{"planes": 16, "cost": "ncc", "nccWindow": 5}')
