@@ -7,12 +7,14 @@ public struct ParameterHandle: Sendable, Hashable {
 }
 
 /// One entry of a `ParameterLayout`: a named tensor, its place in the flat buffer, and whether AdamW applies
-/// weight decay to it (by convention: matrices yes; biases, LayerNorm scales/offsets and embeddings no).
+/// weight decay to it (by convention: matrices yes; biases, LayerNorm scales/offsets and embeddings no),
+/// and the factor AdamW applies to its learning rate (1 for almost every tensor).
 public struct ParameterEntry: Sendable, Hashable {
     public let name: String
     public let shape: [Int]
     public let offset: Int
     public let decay: Bool
+    public var rateScale: Double = 1
     public var count: Int { shape.reduce(1, *) }
 }
 
@@ -27,12 +29,13 @@ public struct ParameterLayout: Sendable {
 
     public init() {}
 
-    public mutating func add(_ name: String, _ shape: [Int], decay: Bool) -> ParameterHandle {
+    public mutating func add(_ name: String, _ shape: [Int], decay: Bool, rateScale: Double = 1) -> ParameterHandle {
         precondition(!names.contains(name), "ParameterLayout: duplicate parameter name \(name)")
         precondition(shape.allSatisfy { $0 > 0 }, "ParameterLayout: bad shape \(shape) for \(name)")
+        precondition(rateScale > 0 && rateScale.isFinite, "ParameterLayout: bad rate scale \(rateScale) for \(name)")
         names.insert(name)
         let offset = (count + 15) / 16 * 16
-        entries.append(ParameterEntry(name: name, shape: shape, offset: offset, decay: decay))
+        entries.append(ParameterEntry(name: name, shape: shape, offset: offset, decay: decay, rateScale: rateScale))
         count = offset + shape.reduce(1, *)
         return ParameterHandle(index: entries.count - 1, offset: offset, shape: shape)
     }

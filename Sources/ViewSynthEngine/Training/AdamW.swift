@@ -44,7 +44,8 @@ public struct LearningRateSchedule: Sendable, Codable, Hashable {
 ///     m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²
 ///     θ ← θ − lr(t) · ( m / (1 − β₁ᵗ) / (√(v / (1 − β₂ᵗ)) + ε) + λ · θ )
 ///
-/// with λ = `weightDecay` for parameters declared with `decay: true`, 0 for the others (decoupled decay,
+/// (lr(t) times the tensor's `rateScale`) with λ = `weightDecay` for parameters declared with `decay: true`,
+/// 0 for the others (decoupled decay,
 /// scaled by the learning rate as in PyTorch/optax). Moments are kept in the store's precision. The
 /// gradients are not zeroed (call `store.zeroGradients()` before the next backward).
 public final class AdamW<T: EngineScalar>: @unchecked Sendable {
@@ -103,7 +104,8 @@ public final class AdamW<T: EngineScalar>: @unchecked Sendable {
         let p = store.values.pointer, g = store.gradients.pointer, mp = m.pointer, vp = v.pointer
         for e in layout.entries {
             let o = e.offset
-            T.kAdamW(p + o, g + o, mp + o, vp + o, e.count, g0, b1, b2, c1, c2, lrT, eps, e.decay ? T(c.weightDecay) : 0)
+            let rate = e.rateScale == 1 ? lrT : T(lr * e.rateScale)
+            T.kAdamW(p + o, g + o, mp + o, vp + o, e.count, g0, b1, b2, c1, c2, rate, eps, e.decay ? T(c.weightDecay) : 0)
         }
         return StepInfo(step: step, learningRate: lr, gradientNorm: norm, clipScale: clip)
     }

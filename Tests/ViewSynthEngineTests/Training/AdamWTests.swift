@@ -29,6 +29,22 @@ struct AdamWTests {
         #expect(abs(info.gradientNorm - (0.01 + 0.09 + 0.04).squareRoot()) < 1e-15)
     }
 
+    /// A tensor's rateScale multiplies its learning rate (and its decoupled decay) and nothing else.
+    @Test func rateScaleMultipliesTheStep() {
+        var layout = ParameterLayout()
+        let a = layout.add("a", [1], decay: true)
+        let s = layout.add("s", [1], decay: true, rateScale: 7)
+        let p = ParameterStore<Double>(layout: layout)
+        p.value(a)[0] = 1; p.value(s)[0] = 1
+        p.grad(a)[0] = 0.2; p.grad(s)[0] = 0.2
+        let opt = AdamW<Double>(layout: layout, configuration: .init(schedule: .init(peak: 0.01), weightDecay: 0.1))
+        opt.update(p)
+        let step = 0.01 * (0.2 / (0.2 + 1e-8) + 0.1)
+        #expect(abs(p.value(a)[0] - (1 - step)) < 1e-15)
+        #expect(abs(p.value(s)[0] - (1 - 7 * step)) < 1e-14)
+        #expect(layout.entries[1].rateScale == 7 && layout.entries[0].rateScale == 1)
+    }
+
     @Test func secondStepUsesBiasCorrection() {
         let (p, w, _) = makeStore()
         let opt = AdamW<Double>(layout: p.layout, configuration: .init(schedule: .init(peak: 0.1)))

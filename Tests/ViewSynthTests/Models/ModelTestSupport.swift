@@ -82,6 +82,7 @@ extension ModelConfig {
         c.name = "tiny-guided"
         var g = GuidanceSettings()
         g.planes = 8; g.minima = 1; g.offsets = [0, -1, 1, 2]; g.priorSharpness = 50
+        g.adaptiveSharpness = true
         c.guidance = g
         return c
     }

@@ -83,6 +83,7 @@ struct SweepGuidanceTests {
         p.value(model.guideGate!).pointer[0] = 0.4
         p.value(model.guideLogAlpha!).pointer[0] = log(8)
         p.value(model.guideViewScales!).pointer[0] = 0.05; p.value(model.guideViewScales!).pointer[1] = 0.7
+        EngineRandom.fillNormal(p.value(model.guideAlphaFromSummary!), std: 0.5, &rng)
         let vs = TinyScene.viewSet(Double.self, views: 3)
         let (all, _, guidance) = TinyScene.guided(config, vs, step: 3)
         let rays = Array(all.prefix(6))
@@ -124,7 +125,7 @@ struct SweepGuidanceTests {
         #expect(checked > 100)
         #expect(worst <= 1e-5)
         // The guided parameters do get gradient.
-        for h in [model.guideGate!, model.guideLogAlpha!, model.guideViewScales!] {
+        for h in [model.guideGate!, model.guideLogAlpha!, model.guideViewScales!, model.guideAlphaFromSummary!] {
             #expect(abs(analyticAll[h.offset]) > 0)
         }
     }

@@ -79,6 +79,8 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
     let guideLogAlpha: ParameterHandle?
     let guideViewScales: ParameterHandle?
     let guideGate: ParameterHandle?
+    /// Per-ray sharpness (guidance.adaptiveSharpness): u [S], log α_ray = log α + u · summary.
+    let guideAlphaFromSummary: ParameterHandle?
     var sweepInit: Bool { guideGate != nil }
 
     /// Column layout of the key input: [ray enc | point enc | pose (GPNR) | rgb | rgb stats? | feat |
@@ -151,12 +153,15 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
         viewKey = Linear("view_key", inFeatures: D + columns.E, outFeatures: D, layout: &lay)
         viewPool = AttentionPooling("view_pool", width: D, layout: &lay)
         color = Linear("color", inFeatures: D, outFeatures: 3, layout: &lay)
-        if config.guidance?.sweepInit == true {
-            guideLogAlpha = lay.add("guide.log_alpha", [1], decay: false)
-            guideViewScales = lay.add("guide.view_scales", [2], decay: false)
-            guideGate = lay.add("guide.gate", [1], decay: false)
+        if let g = config.guidance, g.sweepInit {
+            let r = g.scalarRate
+            guideLogAlpha = lay.add("guide.log_alpha", [1], decay: false, rateScale: r)
+            guideViewScales = lay.add("guide.view_scales", [2], decay: false, rateScale: r)
+            guideGate = lay.add("guide.gate", [1], decay: false, rateScale: r)
+            guideAlphaFromSummary = g.adaptiveSharpness && columns.summaryQuery
+                ? lay.add("guide.alpha_from_summary", [GuidanceSettings.summaryWidth], decay: false, rateScale: r) : nil
         } else {
-            guideLogAlpha = nil; guideViewScales = nil; guideGate = nil
+            guideLogAlpha = nil; guideViewScales = nil; guideGate = nil; guideAlphaFromSummary = nil
         }
         layout = lay
         parameters = ParameterStore(layout: lay)
@@ -281,18 +286,6 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
             }
         } else {
             Activation.forward(.sigmoid, ws.rgbPre, ws.rgb)
-        }
-    }
-
-    /// epiOffset = α · epiPrior (α = exp(log α)); viewOffset = s₀·angle prior + s₁·colour prior + visibility.
-    func writePriorOffsets(_ ws: EpipolarWorkspace<T>, _ p: ParameterStore<T>) {
-        let alpha = T.elementaryExp(p.value(guideLogAlpha!)[0])
-        let sv = p.value(guideViewScales!).constPointer
-        let n = ws.B * config.views
-        for i in 0..<(n * config.samples) { ws.epiOffset[i] = alpha * ws.epiPrior[i] }
-        for i in 0..<n {
-            let v = ws.viewPrior.constPointer + 3 * i
-            ws.viewOffset[i] = sv[0] * v[0] + sv[1] * v[1] + v[2]
         }
     }
 
@@ -534,13 +527,7 @@ public final class EpipolarModel<T: EngineScalar>: @unchecked Sendable {
                               weights: ws.epiW.constPointer, dPooled: ws.dPooled1.constPointer,
                               dWeightsExtra: ws.dEpiWExtra.constPointer, dTokens: ws.dEpiOut.pointer,
                               scratch: ws.poolScratch.pointer, p)
-        if let la = guideLogAlpha {
-            // d log α = Σ dscore · α·prior = Σ dscore · offset.
-            let ds = ws.poolScratch.constPointer
-            var d: T = 0
-            for i in 0..<(B * N * P) { d += ds[i] * ws.epiOffset[i] }
-            p.grad(la).pointer[0] += d
-        }
+        if sweepInit { priorSharpnessBackward(ws, p) }
         ws.dEpiIn.zero()
         ws.epiRunner.backward(ws.epiIn, ws.dEpiOut, ws.dEpiIn, p)
         // Gather back to (b, p, n) order; slot 0 → q1.

@@ -43,6 +43,14 @@ public struct GuidanceSettings: Codable, Sendable, Hashable {
     /// Initial scale of the two view priors (1: the sweep's own blend weights; smaller is softer). With α 100,
     /// 0.5 rendered the crops above within 0.02 dB of 1 (softer, so trainable): 0.5 is the default.
     public var viewPriorScale: Double = 0.5
+    /// Per-ray sharpness of the epipolar prior: α_ray = α · exp(u · summary) with u learned (initialised at
+    /// 0, so an untrained model is unchanged): a confident cost curve can sharpen its blend, an ambiguous one
+    /// (textureless, occluded) soften it. Needs `costInput` (the summary). Off when absent from a file.
+    public var adaptiveSharpness: Bool = false
+    /// Learning-rate factor of the guidance scalars (log α, u, view-prior scales, residual gate): a handful of
+    /// well-conditioned parameters that moved steadily but slowly at the network's rate (α 100 → 81 over
+    /// 1 000 steps). 1 when absent from a file.
+    public var scalarRate: Double = 1
 
     public init() {}
 
@@ -57,6 +65,8 @@ public struct GuidanceSettings: Codable, Sendable, Hashable {
         costScale = try c.decodeIfPresent(Double.self, forKey: .costScale) ?? d.costScale
         priorSharpness = try c.decodeIfPresent(Double.self, forKey: .priorSharpness) ?? d.priorSharpness
         viewPriorScale = try c.decodeIfPresent(Double.self, forKey: .viewPriorScale) ?? d.viewPriorScale
+        adaptiveSharpness = try c.decodeIfPresent(Bool.self, forKey: .adaptiveSharpness) ?? d.adaptiveSharpness
+        scalarRate = try c.decodeIfPresent(Double.self, forKey: .scalarRate) ?? d.scalarRate
     }
 
     /// Samples per ray that are guided (around minima).
@@ -79,6 +89,12 @@ public struct GuidanceSettings: Codable, Sendable, Hashable {
         }
         if !(viewPriorScale >= 0 && viewPriorScale.isFinite && viewPriorScale <= 1e3) {
             return "guidance.viewPriorScale \(viewPriorScale) (expected 0 ≤ s ≤ 1000)"
+        }
+        if !(scalarRate > 0 && scalarRate.isFinite && scalarRate <= 1000) {
+            return "guidance.scalarRate \(scalarRate) (expected 0 < r ≤ 1000)"
+        }
+        if adaptiveSharpness && !(costInput && sweepInit) {
+            return "guidance.adaptiveSharpness needs costInput and sweepInit"
         }
         return nil
     }
