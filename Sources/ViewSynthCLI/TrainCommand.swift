@@ -28,6 +28,8 @@ struct TrainingCLIOptions: ParsableArguments {
     var depthWeight: Double?
     @Option(help: "Guided configs with --depth-weight: real scenes get the sweep's depth as a label where its cost curve's margin to the second minimum is at least this (raw cost units, e.g. 0.02).")
     var pseudoDepthMargin: Double?
+    @Flag(help: "Balanced loss: weight each view set of a step by the step's mean loss over its own (within 1/10…10), so a scene with large errors no model can fix (poses, exposure) does not drown the others; the gradient of the step's mean PSNR.")
+    var balanceViewSets = false
     @Option(help: "Worker threads (default: all cores). Losses and weights do not depend on it.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Continue from the output folder's checkpoint (bit-exactly; same options).") var resume = false
@@ -54,6 +56,7 @@ struct TrainingCLIOptions: ParsableArguments {
         o.validationViews = valViews; o.validationRays = valRays
         o.tile = tile
         o.depthWeight = depthWeight; o.pseudoDepthMargin = pseudoDepthMargin
+        o.balanceViewSets = balanceViewSets ? true : nil
         return o
     }
 

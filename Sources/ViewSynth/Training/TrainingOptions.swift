@@ -50,6 +50,9 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     /// Guided models with depth supervision: real scenes get pseudo-labels, the sweep's depth where its cost
     /// curve is confident (margin to the second minimum ≥ this, in raw cost units); nil: no pseudo-labels.
     public var pseudoDepthMargin: Double? = nil
+    /// Balanced loss (ModelTrainer): each view set's loss weighted by the batch mean over its own (clamped to
+    /// 1/10…10), i.e. the mean PSNR of the step's view sets; nil or false: the plain mean over rays.
+    public var balanceViewSets: Bool? = nil
 
     public init() {}
 

@@ -166,7 +166,8 @@ public final class TrainingRun: @unchecked Sendable {
             // use, copying them into view sets); batches are pure functions of (seed, step).
             if step + 2 <= options.steps { prefetcher.request(step: step + 2) }
             let r = trainer.step(rays: b.rays, targets: b.targets, viewSets: b.viewSets, placement: b.placement,
-                                 guidance: b.guidance, depthTargets: b.depthTargets, depthWeight: Float(options.depthWeight ?? 0))
+                                 guidance: b.guidance, depthTargets: b.depthTargets, depthWeight: Float(options.depthWeight ?? 0),
+                                 balanceViewSets: options.balanceViewSets ?? false)
             let t2 = Date()
             step += 1
             let dt = t2.timeIntervalSince(t0)

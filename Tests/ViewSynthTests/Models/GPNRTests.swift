@@ -335,6 +335,56 @@ struct ModelTrainerTests {
         #expect(g1 == g)
     }
 
+    /// The balanced loss: Σ_v c_v · (n_v/n) · ∇M_v with c_v = clamp(M̄ / M_v, 1/10, 10) from the view sets'
+    /// own mean losses (here two view sets whose losses differ), the same bytes with 1 or 2 workers, and the
+    /// plain gradient when there is one view set.
+    @Test func balancedViewSetsWeightEachViewSetByItsLoss() {
+        let model = EpipolarModel<Float>(config: .tiny, seed: 8)
+        let vs = TinyScene.viewSet(Float.self, views: 3)
+        let (all, targetsAll) = TinyScene.raysAndTargets(Float.self, step: 3)
+        var rays = Array(all.prefix(22)), targets = Array(targetsAll.prefix(66))
+        for i in 9..<22 { rays[i].viewSet = 1 }                      // rays 9…21: view set 1, a worse fit
+        for i in 27..<66 { targets[i] += 1.5 }
+        let trainer = ModelTrainer(model: model, optimizer: .init(schedule: LearningRateSchedule(peak: 1e-3)), microBatch: 4)
+        func subset(_ r: Range<Int>) -> (EpipolarModel<Float>.Losses, [Float]) {
+            let l = trainer.computeGradients(rays: Array(rays[r]), targets: Array(targets[(3 * r.lowerBound)..<(3 * r.upperBound)]),
+                                             viewSets: [vs, vs])
+            return (l, Array(model.parameters.gradients.buffer))
+        }
+        let (l0, g0) = subset(0..<9), (l1, g1) = subset(9..<22)
+        let m0 = l0.rgb + l0.coarse, m1 = l1.rgb + l1.coarse
+        #expect(m1 > 3 * m0)
+        let mean = (9 * m0 + 13 * m1) / 22
+        let c = ModelTrainer.balanceWeights(sums: [9 * m0, 13 * m1], counts: [9, 13])
+        #expect(abs(Double(c[0]) - min(10, mean / m0)) < 1e-5 && abs(Double(c[1]) - mean / m1) < 1e-5)
+        let expected = zip(g0, g1).map { c[0] * 9 / 22 * $0 + c[1] * 13 / 22 * $1 }
+        let l = trainer.computeGradients(rays: rays, targets: targets, viewSets: [vs, vs], balanceViewSets: true)
+        #expect(abs(l.rgb + l.coarse - mean) < 1e-5 * mean)
+        let g = Array(model.parameters.gradients.buffer)
+        let scale = expected.map { abs($0) }.max()!
+        #expect(scale > 0 && zip(g, expected).allSatisfy { abs($0 - $1) <= 1e-4 * scale })
+        // Not the plain gradient (the weights matter here).
+        _ = trainer.computeGradients(rays: rays, targets: targets, viewSets: [vs, vs])
+        let plain = Array(model.parameters.gradients.buffer)
+        #expect(zip(g, plain).contains { abs($0 - $1) > 1e-2 * scale })
+        // Bytes do not depend on the worker count.
+        let before = Threading.workerCount
+        defer { Threading.configure(workers: before) }
+        var runs: [[Float]] = []
+        for w in [1, 2] {
+            Threading.configure(workers: w)
+            _ = trainer.computeGradients(rays: rays, targets: targets, viewSets: [vs, vs], balanceViewSets: true)
+            runs.append(Array(model.parameters.gradients.buffer))
+        }
+        #expect(runs[0] == runs[1] && runs[0] == g)
+        // One view set: exactly the plain gradient.
+        let one = Array(rays.prefix(9)), oneT = Array(targets.prefix(27))
+        _ = trainer.computeGradients(rays: one, targets: oneT, viewSets: [vs], balanceViewSets: true)
+        let b1 = Array(model.parameters.gradients.buffer)
+        _ = trainer.computeGradients(rays: one, targets: oneT, viewSets: [vs])
+        #expect(b1 == Array(model.parameters.gradients.buffer))
+    }
+
     @Test func fastSinCosMatchesLibm() {
         var worst = 0.0
         var x = -2000.0
