@@ -41,4 +41,7 @@ if let i = arguments.firstIndex(of: "--no-blas-reexec") {
 } else {
     BLASSetup.reexecIfNeeded(arguments: arguments)
 }
-ViewSynthCommand.main(Array(arguments.dropFirst()))
+var commandLine = Array(arguments.dropFirst())
+// `render --video` takes an optional file name (see VideoOptions).
+if commandLine.first == "render" { commandLine = VideoOptions.attachingDefaultValue(commandLine) }
+ViewSynthCommand.main(commandLine)

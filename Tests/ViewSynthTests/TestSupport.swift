@@ -37,12 +37,13 @@ struct ProcessResult {
     var stderr: String
 }
 
-/// Runs the CLI with arguments; stdin is closed.
-func runCLI(_ args: [String], cwd: URL? = nil) throws -> ProcessResult {
+/// Runs the CLI with arguments; stdin is closed. `environment` replaces the inherited one when given.
+func runCLI(_ args: [String], cwd: URL? = nil, environment: [String: String]? = nil) throws -> ProcessResult {
     let p = Process()
     p.executableURL = TestPaths.cli
     p.arguments = args
     if let cwd { p.currentDirectoryURL = cwd }
+    if let environment { p.environment = environment }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out; p.standardError = err
     p.standardInput = FileHandle.nullDevice

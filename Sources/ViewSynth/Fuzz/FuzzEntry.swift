@@ -25,6 +25,7 @@ public enum FuzzEntry {
         ("instant-ngp", LoaderFuzzEntry.instantNGP),
         ("safetensors", safetensors),
         ("camera-path", { _ = try CameraPath.nerfstudio(data: $0, path: "camera_path.json") }),
+        ("dataparser-transforms", { _ = try DataparserTransform.parse(data: $0, path: "dataparser_transforms.json") }),
         ("sweep-config", { _ = try PlaneSweepConfig.parse(json: $0, source: "--sweep-config") }),
         ("model-config", { _ = try ModelConfig.decode($0, path: URL(fileURLWithPath: "model.json")) }),
     ]

@@ -1,5 +1,5 @@
 // Target cameras to render: held-out views, an LLFF-style spiral, an orbit for object-centric captures,
-// interpolation between training views, or a nerfstudio camera_path.json.
+// interpolation between training views, or a nerfstudio camera_path.json (NerfstudioCameraPath.swift).
 
 import Foundation
 import ViewSynthCore
@@ -141,62 +141,6 @@ public enum CameraPath {
             (wa, wb) = (sin((1 - t) * th) / sin(th), sin(t * th) / sin(th))
         }
         return Mat3(quaternion: (wa * qa.w + wb * qb.w, wa * qa.x + wb * qb.x, wa * qa.y + wb * qb.y, wa * qa.z + wb * qb.z))
-    }
-
-    /// Cameras from a nerfstudio `camera_path.json`: `camera_path[i].camera_to_world` (16 numbers, row-major,
-    /// OpenGL axes), `fov` (vertical, degrees, in (0, 180)), optional `aspect`; image size from
-    /// `render_width/height` (each side 1…InputLimits.maxImageSide, the image within the pixel budget).
-    public static func nerfstudio(_ url: URL) throws -> [TargetView] {
-        try nerfstudio(data: InputFile.read(url, expected: "a camera_path.json file"), path: url.path)
-    }
-
-    /// Parses the bytes of a camera_path.json; `path` names it in errors. Every size is range-checked as a
-    /// Double before it becomes an Int.
-    public static func nerfstudio(data: Data, path file: String) throws -> [TargetView] {
-        guard let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw ViewSynthError(file, expected: "a JSON object", found: "invalid JSON")
-        }
-        guard let path = obj["camera_path"] as? [[String: Any]], !path.isEmpty else {
-            throw ViewSynthError(file, expected: "a non-empty \"camera_path\" array", found: "none")
-        }
-        _ = try InputLimits.checkedInt(path.count, field: "the number of camera_path entries", file: file, range: 1...InputLimits.maxFrames)
-        let side = 1...InputLimits.maxImageSide
-        func size(_ key: String) throws -> Int? {
-            guard let v = obj[key] else { return nil }
-            guard let n = v as? NSNumber else { throw ViewSynthError(file, expected: "\(key) a number", found: "\(type(of: v))") }
-            return try InputLimits.checkedInt(n.doubleValue, field: key, file: file, range: side)
-        }
-        let h = try size("render_height") ?? 480
-        let defaultW = try size("render_width")
-        return try path.enumerated().map { i, entry in
-            var m: [Double] = []
-            if let flat = entry["camera_to_world"] as? [NSNumber] { m = flat.map(\.doubleValue) }
-            else if let rows = entry["camera_to_world"] as? [[NSNumber]] { m = rows.flatMap { $0.map(\.doubleValue) } }
-            guard m.count == 16 || m.count == 12, m.allSatisfy(\.isFinite) else {
-                throw ViewSynthError(file, expected: "camera_path[\(i)].camera_to_world with 16 finite numbers", found: "\(m.count) values")
-            }
-            let fov = try InputLimits.checkedDouble((entry["fov"] as? NSNumber)?.doubleValue ?? 50, field: "camera_path[\(i)].fov",
-                                                    file: file, open: 0...180, expected: "in (0, 180) degrees")
-            let w: Int
-            if let defaultW { w = defaultW } else if let aspect = (entry["aspect"] as? NSNumber)?.doubleValue {
-                let a = try InputLimits.checkedDouble(aspect, field: "camera_path[\(i)].aspect", file: file,
-                                                      open: 0...Double(InputLimits.maxImageSide), expected: "a positive finite ratio")
-                w = try InputLimits.checkedInt((Double(h) * a).rounded(), field: "camera_path[\(i)] width (render_height × aspect)",
-                                               file: file, range: side)
-            } else {
-                w = max(1, h * 4 / 3)
-            }
-            try InputLimits.checkImageSize(width: w, height: h, file: file, what: "camera_path[\(i)] views")
-            let r = Mat3(rows: [[m[0], m[1], m[2]], [m[4], m[5], m[6]], [m[8], m[9], m[10]]])
-            guard r.rotationError < 1e-3 else {
-                throw ViewSynthError(file, expected: "camera_path[\(i)] rotation part to be a rotation", found: "error \(r.rotationError)")
-            }
-            let worldFromCamera = Rigid3(rotation: r, translation: Vec3(m[3], m[7], m[11])).openGLCameraToOpenCV()
-            let fy = 0.5 * Double(h) / tan(0.5 * fov * Double.pi / 180)
-            let intr = Intrinsics(fx: fy, fy: fy, cx: Double(w) / 2, cy: Double(h) / 2, width: w, height: h)
-            return TargetView(name: String(format: "path_%04d", i),
-                              camera: Camera(intrinsics: intr, worldFromCamera: worldFromCamera))
-        }
     }
 
     /// File name stem of a view name ("images/000123.png" → "000123").

@@ -109,6 +109,26 @@ public enum AtomicFile {
         return Staged(destination: url, temporary: URL(fileURLWithPath: tempPath))
     }
 
+    /// Adopts a file another program wrote completely at `temporary` (a name from `temporaryName(for:)` in
+    /// `url`'s folder, e.g. an encoder's output): syncs it and returns it staged for `commit` over `url`.
+    /// - Throws: `ViewSynthError` naming `url.path`; the temporary file is then removed.
+    public static func adopt(_ temporary: URL, for url: URL) throws -> Staged {
+        let staged = Staged(destination: url, temporary: temporary)
+        let fd = open(temporary.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let err = errno
+            staged.discard()
+            throw ViewSynthError(url.path, expected: "the finished file at \(temporary.path)", found: "cannot open it (\(describe(errno: err)))")
+        }
+        defer { close(fd) }
+        if fsync(fd) != 0 {
+            let err = errno
+            staged.discard()
+            throw ViewSynthError(url.path, expected: "the file to be flushed to disk", found: "fsync failed (\(describe(errno: err)))")
+        }
+        return staged
+    }
+
     /// Temporary-file name for `name` written by process `pid`: ".<name>.tmp-<pid>-<8 hex>".
     public static func temporaryName(for name: String, pid: Int32 = getpid()) -> String {
         ".\(name).tmp-\(pid)-\(UUID().uuidString.prefix(8))"

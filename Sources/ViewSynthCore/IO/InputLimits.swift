@@ -42,7 +42,7 @@ public enum InputLimits {
     static func describe(_ range: ClosedRange<Int>) -> String { "\(range.lowerBound)…\(range.upperBound)" }
 
     /// A short rendering of a number found in a file (never a whole input).
-    static func describe(_ x: Double) -> String {
+    public static func describe(_ x: Double) -> String {
         if x.isNaN { return "NaN" }
         if x.isInfinite { return x < 0 ? "-infinity" : "infinity" }
         if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }

@@ -115,6 +115,17 @@ put('camera-path', 'pixels-2e31.json', cp(render_height=32768, render_width=3276
 put('camera-path', 'aspect-2e63.json', json.dumps({"render_height": 36, "camera_path": [{"camera_to_world": sum(I, []), "fov": 50, "aspect": 2.0**63}]}))
 for f in (0, 180, 360):
     put('camera-path', 'fov-%d.json' % f, cp(fov=f))
+put('camera-path', 'fisheye.json', cp(camera_type="fisheye"))
+put('camera-path', 'fov-string.json', cp(fov="wide"))
+
+# --- nerfstudio dataparser_transforms.json
+dt = lambda transform=[[1, 0, 0, 0.5], [0, 1, 0, -1], [0, 0, 1, 2]], scale=0.25: json.dumps({"transform": transform, "scale": scale}, indent=4)
+put('dataparser-transforms', 'identity-shift.json', dt())
+put('dataparser-transforms', 'scale-nan.json', dt(scale=float('nan')))   # Python's json writes a bare NaN
+put('dataparser-transforms', 'scale-0.json', dt(scale=0))
+put('dataparser-transforms', 'singular.json', dt(transform=[[1, 0, 0, 0], [0, 1, 0, 0], [1, 0, 0, 0]]))
+put('dataparser-transforms', 'reflection.json', dt(transform=[[-1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]))
+put('dataparser-transforms', 'rows-2.json', dt(transform=[[1, 0, 0, 0], [0, 1, 0, 0]]))
 
 # --- sweep config
 put('sweep-config', 'planes.json', '{"planes": 16, "cost": "ncc", "nccWindow": 5}')
