@@ -83,8 +83,8 @@ public struct EvalReportPage: Sendable {
         }
         rows.append(("views", "\(r.images.count) held-out (\(r.viewsRendered.map { "\($0) rendered by this run" } ?? "rendered"))"))
         rows.append(("date", e(r.date)))
-        var time = String(format: "%.1f s wall", r.wallSeconds)
-        if let s = r.renderSeconds { time += String(format: ", %.1f s rendering", s) }
+        var time = String(format: "%.1f s for this run", r.wallSeconds)
+        if let s = r.renderSeconds { time += String(format: "; the renders took %.1f s when they were made", s) }
         rows.append(("time", time))
         let threads = (r.renderThreads ?? []).map(String.init).joined(separator: ", ")
         rows.append(("threads", "\(r.threads)" + (threads.isEmpty || threads == "\(r.threads)" ? "" : " (renders made with \(threads))")))

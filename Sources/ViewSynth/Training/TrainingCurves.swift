@@ -77,13 +77,14 @@ public enum TrainingCurves {
 
     public static func layout(_ log: TrainingLog) -> Layout {
         let rows = log.rows
-        let left = 96, right = width - 28
+        let left = 124, right = width - 28   // room for "0.0001" and the vertical axis title
         let lossPanel = PixelRect(x0: left, y0: 52, x1: right, y1: 344)
         let psnrPanel = PixelRect(x0: left, y0: 430, x1: right, y1: 690)
         let lastStep = Double(max(rows.last?.step ?? 1, 1))
         let steps = 0...lastStep
         let t = AxisTicks.linear(lo: 0, hi: lastStep, count: 6)
-        let stepTicks = AxisTicks.values(step: t.step, first: t.first, last: t.last).filter { $0 <= lastStep + 1e-9 }
+        let stepTick = max(t.step, 1)   // steps are whole numbers
+        let stepTicks = AxisTicks.values(step: stepTick, first: 0, last: (lastStep / stepTick).rounded(.down) * stepTick)
 
         let losses = rows.map(\.loss).filter { $0.isFinite && $0 > 0 }
         let lossTicks = AxisTicks.logarithmic(lo: losses.min() ?? 0.01, hi: losses.max() ?? 1)
@@ -105,9 +106,9 @@ public enum TrainingCurves {
         var c = PlotCanvas(width: width, height: height, background: background)
 
         // Frames, grids, ticks, titles.
-        for (panel, title, yTitle) in [(L.lossPanel, "Training loss (log scale)", "loss"), (L.psnrPanel, "PSNR (dB)", "PSNR (dB)")] {
+        for (panel, title, yTitle) in [(L.lossPanel, "Training loss", "loss (log scale)"), (L.psnrPanel, "PSNR", "PSNR (dB)")] {
             c.text(title, x: panel.x0, y: panel.y0 - 34, scale: 2, textColor)
-            c.text(yTitle, x: 18, y: (panel.y0 + panel.y1) / 2, scale: 2, textColor, anchor: .center, vertical: true)
+            c.text(yTitle, x: 14, y: (panel.y0 + panel.y1) / 2, scale: 2, textColor, anchor: .center, vertical: true)
             for s in L.stepTicks {
                 let x = Int(L.x(s, in: panel))
                 c.verticalLine(x: x, y0: panel.y0, y1: panel.y1 - 1, gridColor)
@@ -159,16 +160,16 @@ public enum TrainingCurves {
             c.disc(cx: p.x, cy: p.y, radius: 5, validationColor, ring: .white, ringWidth: 1.5)
         }
 
-        // Legends (top right inside each panel).
+        // Legends on the title rows, right-aligned (outside the panels: they never hide data).
         let mean = L.window > 1 ? "mean of \(L.window) steps" : "per step"
-        legend(&c, panel: L.lossPanel, [(rawLossColor, "loss per step", false), (meanLossColor, "loss, \(mean)", false)])
-        var entries: [(PlotColor, String, Bool)] = [(trainPSNRColor, "training batches, \(mean)", false)]
+        legend(&c, panel: L.lossPanel, [(rawLossColor, "loss per step", false), (meanLossColor, mean, false)])
+        var entries: [(PlotColor, String, Bool)] = [(trainPSNRColor, "training, \(mean)", false)]
         if let last = validation.last {
-            entries.append((validationColor, String(format: "validation (last %.2f at step %d)", last.1, Int(last.0)), true))
+            entries.append((validationColor, String(format: "validation, last %.2f dB", last.1), true))
         } else {
             entries.append((mutedText, "no validation yet", false))
         }
-        legend(&c, panel: L.psnrPanel, bottom: true, entries)   // PSNR rises: the bottom right is usually empty
+        legend(&c, panel: L.psnrPanel, entries)
         return c
     }
 
@@ -188,20 +189,17 @@ public enum TrainingCurves {
         return out
     }
 
-    /// A boxed legend in the top-right (or bottom-right) corner of `panel`; entries are (colour, label, dot).
-    private static func legend(_ c: inout PlotCanvas, panel: PixelRect, bottom: Bool = false, _ entries: [(PlotColor, String, Bool)]) {
-        let textW = entries.map { BitmapFont.width($0.1, scale: 2) }.max() ?? 0
-        let boxW = textW + 56, lineH = 24, boxH = entries.count * lineH + 12
-        let y0 = bottom ? panel.y1 - 12 - boxH : panel.y0 + 12
-        let box = PixelRect(x0: panel.x1 - 12 - boxW, y0: y0, x1: panel.x1 - 12, y1: y0 + boxH)
-        c.fill(box, .white)
-        c.strokeRect(box, PlotColor(200, 200, 200))
-        for (i, (color, label, dot)) in entries.enumerated() {
-            let y = box.y0 + 8 + i * lineH
-            let mid = Double(y) + 7.5
-            c.polyline([(Double(box.x0 + 10), mid), (Double(box.x0 + 38), mid)], color, lineWidth: 2.5)
-            if dot { c.disc(cx: Double(box.x0 + 24), cy: mid, radius: 5, color, ring: .white, ringWidth: 1.5) }
-            c.text(label, x: box.x0 + 46, y: y + 1, scale: 2, textColor)
+    /// A one-row legend right-aligned above `panel`, on its title's line; entries are (colour, label, dot).
+    private static func legend(_ c: inout PlotCanvas, panel: PixelRect, _ entries: [(PlotColor, String, Bool)]) {
+        let swatch = 28, gap = 8, spacing = 28
+        let widths = entries.map { swatch + gap + BitmapFont.width($0.1, scale: 2) }
+        var x = panel.x1 - widths.reduce(0, +) - spacing * (entries.count - 1)
+        let y = panel.y0 - 34, mid = Double(y) + 7
+        for ((color, label, dot), w) in zip(entries, widths) {
+            c.polyline([(Double(x), mid), (Double(x + swatch), mid)], color, lineWidth: 2.5)
+            if dot { c.disc(cx: Double(x + swatch / 2), cy: mid, radius: 5, color, ring: .white, ringWidth: 1.5) }
+            c.text(label, x: x + swatch + gap, y: y, scale: 2, textColor)
+            x += w + spacing
         }
     }
 

@@ -63,7 +63,7 @@ import Testing
             dots += 1
         }
         #expect(dots == 10)
-        // The moving mean of the loss passes through its points (first quarter: clear of the legend).
+        // The moving mean of the loss passes through its points (first quarter).
         let mean = TrainingCurves.movingMean(log.rows.map(\.loss), window: L.window)
         for i in stride(from: 20, to: 250, by: 23) {
             let p = L.lossPoint(step: Double(log.rows[i].step), loss: mean[i]!)
