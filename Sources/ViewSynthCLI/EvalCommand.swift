@@ -5,10 +5,11 @@ import ViewSynth
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Render the held-out views and report PSNR/SSIM (metrics.json, metrics.csv, comparison strips).",
+        abstract: "Render the held-out views and report PSNR/SSIM (metrics.json, metrics.csv, report.html, comparison strips).",
         discussion: """
-        Writes <out>/metrics.json and metrics.csv (per image and mean PSNR and SSIM), the renders, and \
-        strips/<view>.png (ground truth | render | error heat map). Prints the mean on stdout.
+        Writes <out>/metrics.json and metrics.csv (per image and mean PSNR and SSIM), the renders, \
+        strips/<view>.png (ground truth | render | error heat map) and report.html (a self-contained page of \
+        it all: settings, table, PSNR chart, strips; open it in a browser). Prints the mean on stdout.
         Example: viewsynth eval ../shared/scenes/dev/dtu_scan37 --method sweep
         """)
 
@@ -16,6 +17,8 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var rendering: RenderingOptions
     @Option(help: "Evaluate only this many held-out views, evenly spread over the test split (default: all).")
     var maxViews: Int?
+    @Flag(help: "Also write depth maps (16-bit PNG + colour preview) under depth/; report.html shows the previews.")
+    var depth = false
 
     func validate() throws {
         if let k = maxViews { _ = try checkOption("--max-views", k, 1...InputLimits.maxSceneViews) }
@@ -24,11 +27,17 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let scene = try sceneOptions.load()
         let method = try rendering.makeMethod()
-        let options = rendering.jobOptions(scene: scene, wantDepth: false)
+        let options = rendering.jobOptions(scene: scene, wantDepth: depth)
+        let weights: String? = switch rendering.method {
+        case .sweep: nil
+        case .gpnr: rendering.model.weightsChoice(kind: .gpnr)
+        case .lfnr: rendering.model.weightsChoice(kind: .lfnr)
+        }
         let report = try Evaluation.run(method: method, scene: scene, references: ReferenceImages(scene: scene),
-                                        options: options, maxViews: maxViews, log: printErr)
+                                        options: options, maxViews: maxViews, weights: weights, log: printErr)
         print(String(format: "%@ %@: mean PSNR %.3f dB, mean SSIM %.4f over %d views (%@)",
                      scene.name, report.method, report.meanPSNR, report.meanSSIM, report.images.count,
                      options.outDir.appendingPathComponent("metrics.json").path))
+        printErr("report: \(options.outDir.appendingPathComponent("report.html").path)")
     }
 }

@@ -2,9 +2,11 @@
 //   <out>/metrics.json   per image and mean PSNR/SSIM, method, settings, weights hash, wall time, rays/s
 //   <out>/metrics.csv    one row per image plus a "mean" row
 //   <out>/strips/<name>.png   ground truth | render | error heat map
-// Renders are reused when up to date (see RenderJob), so an interrupted eval resumes. metrics.json and
-// metrics.csv are written (atomically) only after every view is measured: a run that fails half-way leaves
-// the previous report in place.
+//   <out>/report.html    a self-contained page of all of it (EvalReportPage.swift), linking the strips and,
+//                        with depth, the depth previews
+// Renders are reused when up to date (see RenderJob), so an interrupted eval resumes. metrics.json,
+// metrics.csv and report.html are written only after every view is measured, each staged completely before
+// any is renamed into place: a run that fails half-way leaves the previous report in place.
 
 import Foundation
 import ViewSynthCore
@@ -45,7 +47,7 @@ public struct EvalReport: Codable, Sendable {
 public enum Evaluation {
     public static func run<M: RenderMethod>(
         method: M, scene: Scene, references: ReferenceImages, options: RenderJobOptions,
-        weightsHash: String? = nil, maxViews: Int? = nil, log: (String) -> Void = { _ in }
+        weightsHash: String? = nil, maxViews: Int? = nil, weights: String? = nil, log: (String) -> Void = { _ in }
     ) throws -> EvalReport {
         let start = Date()
         var targets = CameraPath.testViews(scene)
@@ -100,8 +102,22 @@ public enum Evaluation {
             renderThreads: Array(Set(records.compactMap(\.threads))).sorted(),
             threads: options.render.threads,
             date: ISO8601DateFormatter().string(from: Date()))
-        try AtomicFile.write(try JSONCoding.encode(report), to: options.outDir.appendingPathComponent("metrics.json"))
-        try AtomicFile.write(Data(csv(report).utf8), to: options.outDir.appendingPathComponent("metrics.csv"))
+        var depthPreviews: [String: String] = [:]
+        if options.render.wantDepth {
+            for rec in records { if let d = rec.depthPreviewFile { depthPreviews[rec.name] = d } }
+        }
+        let page = EvalReportPage(report: report, scenePath: scene.root.path, weights: weights, depthPreviews: depthPreviews)
+        let out = options.outDir
+        let files = [(try JSONCoding.encode(report), "metrics.json"), (Data(csv(report).utf8), "metrics.csv"),
+                     (Data(page.html().utf8), "report.html")]
+        var staged: [AtomicFile.Staged] = []
+        do {
+            for (data, name) in files { staged.append(try AtomicFile.stage(data, for: out.appendingPathComponent(name))) }
+            for f in staged { try f.commit() }
+        } catch {
+            for f in staged { f.discard() }   // a committed file's temporary is gone already: unlink fails harmlessly
+            throw error
+        }
         return report
     }
 

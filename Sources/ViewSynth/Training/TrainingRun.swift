@@ -8,6 +8,8 @@
 //   weights.safetensors      parameters only (same metadata), written with every checkpoint: what
 //                            `render --weights` and shipping use;
 //   log.csv                  one row per step (TrainingLog.swift);
+//   curves.png               loss and validation PSNR against step (TrainingCurves.swift): redrawn after
+//                            every validation and with every checkpoint;
 //   segments.csv             one row per invocation (segment) of the run: steps, wall time, rays/s, the
 //                            BLAS core, the finishing time and the command line (paths relative); rewritten
 //                            with every checkpoint, so a run killed by a session's end keeps its segment.
@@ -37,6 +39,7 @@ public final class TrainingRun: @unchecked Sendable {
     public var checkpointURL: URL { outDir.appendingPathComponent("checkpoint.safetensors") }
     public var weightsURL: URL { outDir.appendingPathComponent("weights.safetensors") }
     public var logURL: URL { outDir.appendingPathComponent("log.csv") }
+    public var curvesURL: URL { outDir.appendingPathComponent("curves.png") }
     public var segmentsURL: URL { outDir.appendingPathComponent("segments.csv") }
     /// Rows of segments.csv from earlier invocations (ending at or before the resumed step).
     private var earlierSegments: [String] = []
@@ -112,7 +115,7 @@ public final class TrainingRun: @unchecked Sendable {
         try TrainingSampler.batch(step: t, seed: options.seed, scenes: scenes, config: model.config, options: options)
     }
 
-    /// Writes checkpoint.safetensors (with optimizer state), weights.safetensors and log.csv.
+    /// Writes checkpoint.safetensors (with optimizer state), weights.safetensors, log.csv and curves.png.
     public func saveCheckpoint(provenance: String = "") throws {
         let extra = ["seed": String(options.seed), "rng": "splitmix64 of (seed, step)", "training_options": options.json,
                      "scenes": scenes.map(\.name).joined(separator: ",")]
@@ -122,6 +125,7 @@ public final class TrainingRun: @unchecked Sendable {
         try AtomicFile.write(SafeTensors.encode(model.parameters, optimizer: trainer.optimizer, metadata: meta), to: checkpointURL)
         try AtomicFile.write(SafeTensors.encode(model.parameters, optimizer: nil, metadata: meta), to: weightsURL)
         try log.write(to: logURL)
+        try TrainingCurves.write(log, to: curvesURL)
         if step > segmentStart || !earlierSegments.isEmpty {
             let f = ISO8601DateFormatter()
             let cmd = "\"" + segmentProvenance.replacingOccurrences(of: "\"", with: "\"\"") + "\""
@@ -188,9 +192,10 @@ public final class TrainingRun: @unchecked Sendable {
             log.append(row)
             onStep?(row)
             if options.checkpointEvery > 0 && step % options.checkpointEvery == 0 && !last {
-                try saveCheckpoint(provenance: provenance)
-            } else if step % options.logEvery == 0 {
-                try log.write(to: logURL)
+                try saveCheckpoint(provenance: provenance)   // log.csv and curves.png too
+            } else {
+                if step % options.logEvery == 0 || row.validationPSNR != nil { try log.write(to: logURL) }
+                if row.validationPSNR != nil && !last { try TrainingCurves.write(log, to: curvesURL) }   // last: saveCheckpoint below
             }
         }
         let wasCancelled = isCancelled && step < options.steps

@@ -1,5 +1,5 @@
-// `viewsynth eval` writes metrics.json / metrics.csv only after every view is measured: a run that fails
-// half-way keeps the previous report.
+// `viewsynth eval` writes metrics.json / metrics.csv / report.html only after every view is measured: a run
+// that fails half-way keeps the previous report.
 
 import Foundation
 import Testing
@@ -29,6 +29,7 @@ import Testing
 
         let metrics = try Data(contentsOf: out.appendingPathComponent("metrics.json"))
         let csv = try Data(contentsOf: out.appendingPathComponent("metrics.csv"))
+        let page = try Data(contentsOf: out.appendingPathComponent("report.html"))
         // The second ground-truth image is now truncated (its header still reads): the eval fails after
         // measuring the first view.
         let gt = scene.appendingPathComponent("images/008.png")
@@ -38,6 +39,7 @@ import Testing
         expectOneLineError(failed, mentions: [gt.path, "truncated"], afterLog: true)
         #expect(try Data(contentsOf: out.appendingPathComponent("metrics.json")) == metrics)
         #expect(try Data(contentsOf: out.appendingPathComponent("metrics.csv")) == csv)
+        #expect(try Data(contentsOf: out.appendingPathComponent("report.html")) == page)
         #expect(temporaryFiles(out).isEmpty)
     }
 }
