@@ -62,81 +62,29 @@ public final class ModelTrainer: @unchecked Sendable {
                                  depthTargets: [Float]? = nil, depthWeight: Float = 0,
                                  balanceViewSets: Bool = false) -> EpipolarModel<Float>.Losses {
         precondition(depthTargets.map { $0.count == rays.count } ?? true, "ModelTrainer: one depth target per ray")
-        if balanceViewSets {
-            return balancedGradients(rays: rays, targets: targets, viewSets: viewSets, placement: placement,
-                                     guidance: guidance, depthTargets: depthTargets, depthWeight: depthWeight)
-        }
-        // A stable copy the workers read (no pointer escapes a closure).
-        nonisolated(unsafe) let depthBuffer: UnsafeMutableBufferPointer<Float>? = depthTargets.map { d in
-            let b = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, d.count))
-            _ = b.initialize(from: d)
-            return b
-        }
-        defer { depthBuffer?.deallocate() }
         precondition(!rays.isEmpty && targets.count == rays.count * 3, "ModelTrainer: 3 targets per ray")
         let n = rays.count, m = microBatch, R = replicas.count
-        let chunks = (n + m - 1) / m
-        for r in replicas {
-            r.values.pointer.update(from: model.parameters.values.pointer, count: model.layout.count)
-            r.zeroGradients()
-        }
-        var partial = [EpipolarModel<Float>.Losses](repeating: .init(total: 0, rgb: 0, coarse: 0), count: chunks)
-        partial.withUnsafeMutableBufferPointer { out in
-            let outP = out.baseAddress!
-            nonisolated(unsafe) let results = outP
-            let work: (Int) -> Void = { r in
-                Threading.serial {
-                    var i = r
-                    while i < chunks {
-                        let lo = i * m, hi = min(n, lo + m)
-                        let ws = self.workspaces[r]
-                        rays.withUnsafeBufferPointer { rp in
-                            self.model.forward(rays: UnsafeBufferPointer(rebasing: rp[lo..<hi]), viewSets: viewSets,
-                                               placement: placement, guidance: guidance, workspace: ws,
-                                               store: self.replicas[r])
-                        }
-                        let l = targets.withUnsafeBufferPointer { tp in
-                            let dp = depthBuffer.map { UnsafePointer($0.baseAddress! + lo) }
-                            return self.model.backward(targets: tp.baseAddress! + 3 * lo, workspace: ws,
-                                                       weight: Float(hi - lo) / Float(n), depthTargets: dp,
-                                                       depthWeight: depthWeight, store: self.replicas[r])
-                        }
-                        results[i] = l
-                        i += R
-                    }
-                }
-            }
-            if Threading.workerCount > 1 && R > 1 {
-                nonisolated(unsafe) let run = work
-                DispatchQueue.concurrentPerform(iterations: R) { run($0) }
-            } else {
-                for r in 0..<R { work(r) }
-            }
-        }
         let g = model.parameters.gradients
-        g.pointer.update(from: replicas[0].gradients.pointer, count: g.count)
-        for r in replicas.dropFirst() { Float.kAccumulate(g.pointer, r.gradients.pointer, g.count) }
-        var total = EpipolarModel<Float>.Losses(total: 0, rgb: 0, coarse: 0)
-        for (i, l) in partial.enumerated() {
-            let w = Double(min(n, (i + 1) * m) - i * m) / Double(n)
-            total.total += w * l.total; total.rgb += w * l.rgb; total.coarse += w * l.coarse; total.depth += w * l.depth
+        if !balanceViewSets {
+            // Micro-batch i = rays [i·m, (i+1)·m) on replica i mod R.
+            let chunks = (0..<((n + m - 1) / m)).map { Chunk(lo: $0 * m, hi: min(n, ($0 + 1) * m), set: 0) }
+            for r in replicas { r.values.pointer.update(from: model.parameters.values.pointer, count: model.layout.count); r.zeroGradients() }
+            let partial = run(chunks, stores: replicas.map { [$0] }, rays: rays, targets: targets, viewSets: viewSets,
+                              placement: placement, guidance: guidance, depthTargets: depthTargets, depthWeight: depthWeight)
+            g.pointer.update(from: replicas[0].gradients.pointer, count: g.count)
+            for r in replicas.dropFirst() { Float.kAccumulate(g.pointer, r.gradients.pointer, g.count) }
+            return Self.mean(partial, chunks, n)
         }
-        return total
-    }
-
-    /// The balanced loss's gradients (see the file head). Reported losses are the plain (unweighted) means.
-    func balancedGradients(rays: [ModelRay], targets: [Float], viewSets: [ViewSet<Float>], placement: DepthPlacement,
-                           guidance: GuidanceBatch?, depthTargets: [Float]?, depthWeight: Float) -> EpipolarModel<Float>.Losses {
-        precondition(!rays.isEmpty && targets.count == rays.count * 3, "ModelTrainer: 3 targets per ray")
-        let n = rays.count, m = microBatch, R = replicas.count, V = max(1, viewSets.count)
-        // Micro-batches: at most m rays, never two view sets.
-        var chunks: [(lo: Int, hi: Int, set: Int)] = []
+        // Balanced (file head): micro-batches of at most m rays that never straddle two view sets; each
+        // (replica, view set) accumulates into its own buffer, combined with the weights c_v.
+        let V = max(1, viewSets.count)
+        var chunks: [Chunk] = []
         var lo = 0
         while lo < n {
             let v = rays[lo].viewSet
             var hi = lo + 1
             while hi < n && hi - lo < m && rays[hi].viewSet == v { hi += 1 }
-            chunks.append((lo, hi, min(max(v, 0), V - 1)))
+            chunks.append(Chunk(lo: lo, hi: hi, set: min(max(v, 0), V - 1)))
             lo = hi
         }
         while balanceStores.count < R { balanceStores.append([]) }
@@ -147,13 +95,44 @@ public final class ModelTrainer: @unchecked Sendable {
                 balanceStores[r][v].zeroGradients()
             }
         }
+        let partial = run(chunks, stores: balanceStores, rays: rays, targets: targets, viewSets: viewSets,
+                          placement: placement, guidance: guidance, depthTargets: depthTargets, depthWeight: depthWeight)
+        // Per-view-set loss sums (rgb + coarse) and ray counts → the weights c_v.
+        var sum = [Double](repeating: 0, count: V), count = [Int](repeating: 0, count: V)
+        for (i, l) in partial.enumerated() {
+            let k = chunks[i].hi - chunks[i].lo
+            sum[chunks[i].set] += Double(k) * (l.rgb + l.coarse); count[chunks[i].set] += k
+        }
+        let weights = ModelTrainer.balanceWeights(sums: sum, counts: count)
+        let size = model.layout.count
+        g.pointer.update(repeating: 0, count: size)
+        for v in 0..<V where count[v] > 0 {
+            let c = weights[v]
+            for r in 0..<R {
+                let src = balanceStores[r][v].gradients.pointer
+                for j in 0..<size { g.pointer[j] += c * src[j] }
+            }
+        }
+        return Self.mean(partial, chunks, n)
+    }
+
+    /// A micro-batch: rays [lo, hi), accumulated into store `set` of its replica.
+    struct Chunk { let lo: Int, hi: Int, set: Int }
+
+    /// Forward + backward of every chunk: chunk i on replica i mod R (replicas in parallel, each serial),
+    /// into `stores[replica][chunk.set]` (values already copied, gradients zeroed), with the weight
+    /// (hi − lo)/n of the whole batch's mean. Returns each chunk's (unweighted) losses.
+    private func run(_ chunks: [Chunk], stores: [[ParameterStore<Float>]], rays: [ModelRay], targets: [Float],
+                     viewSets: [ViewSet<Float>], placement: DepthPlacement, guidance: GuidanceBatch?,
+                     depthTargets: [Float]?, depthWeight: Float) -> [EpipolarModel<Float>.Losses] {
+        let n = rays.count, R = replicas.count
+        // A stable copy the workers read (no pointer escapes a closure).
         nonisolated(unsafe) let depthBuffer: UnsafeMutableBufferPointer<Float>? = depthTargets.map { d in
             let b = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, d.count))
             _ = b.initialize(from: d)
             return b
         }
         defer { depthBuffer?.deallocate() }
-        let stores = balanceStores
         var partial = [EpipolarModel<Float>.Losses](repeating: .init(total: 0, rgb: 0, coarse: 0), count: chunks.count)
         partial.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let results = out.baseAddress!
@@ -183,23 +162,15 @@ public final class ModelTrainer: @unchecked Sendable {
                 for r in 0..<R { work(r) }
             }
         }
-        // Per-view-set mean loss M_v (rgb + coarse) and the weights c_v.
-        var sum = [Double](repeating: 0, count: V), count = [Int](repeating: 0, count: V)
+        return partial
+    }
+
+    /// The batch's mean losses from the chunks' (each weighted by its share of the n rays).
+    private static func mean(_ partial: [EpipolarModel<Float>.Losses], _ chunks: [Chunk], _ n: Int) -> EpipolarModel<Float>.Losses {
         var total = EpipolarModel<Float>.Losses(total: 0, rgb: 0, coarse: 0)
         for (i, l) in partial.enumerated() {
-            let k = chunks[i].hi - chunks[i].lo, w = Double(k) / Double(n)
-            sum[chunks[i].set] += Double(k) * (l.rgb + l.coarse); count[chunks[i].set] += k
+            let w = Double(chunks[i].hi - chunks[i].lo) / Double(n)
             total.total += w * l.total; total.rgb += w * l.rgb; total.coarse += w * l.coarse; total.depth += w * l.depth
-        }
-        let weights = ModelTrainer.balanceWeights(sums: sum, counts: count)
-        let g = model.parameters.gradients.pointer, size = model.layout.count
-        g.update(repeating: 0, count: size)
-        for v in 0..<V where count[v] > 0 {
-            let c = weights[v]
-            for r in 0..<R {
-                let src = stores[r][v].gradients.pointer
-                for j in 0..<size { g[j] += c * src[j] }
-            }
         }
         return total
     }
