@@ -265,6 +265,11 @@ struct COLMAPModel {
 
     // MARK: writing
 
+    /// Point k's error and track length as written: from `pointErrors` / `trackLengths` when they hold it, else
+    /// 0 (an unknown error; no track). Written tracks name the first image (observation indices 0, 1, …).
+    func pointError(_ k: Int) -> Double { k < pointErrors.count && pointErrors[k].isFinite ? pointErrors[k] : 0 }
+    func trackLength(_ k: Int) -> Int { k < trackLengths.count ? max(0, trackLengths[k]) : 0 }
+
     func writeText(to folder: URL) throws {
         var cams = "# Camera list with one line of data per camera:\n#   CAMERA_ID, MODEL, WIDTH, HEIGHT, PARAMS[]\n"
         for c in cameras.values.sorted(by: { $0.id < $1.id }) {
@@ -275,7 +280,11 @@ struct COLMAPModel {
             imgs += "\(i.id) \(i.qw) \(i.qx) \(i.qy) \(i.qz) \(i.t.x) \(i.t.y) \(i.t.z) \(i.cameraID) \(i.name)\n\n"
         }
         var pts = "# 3D point list with one line of data per point:\n#   POINT3D_ID, X, Y, Z, R, G, B, ERROR, TRACK[] as (IMAGE_ID, POINT2D_IDX)\n"
-        for (k, p) in points.enumerated() { pts += "\(k + 1) \(p.x) \(p.y) \(p.z) 128 128 128 0\n" }
+        for (k, p) in points.enumerated() {
+            pts += "\(k + 1) \(p.x) \(p.y) \(p.z) 128 128 128 \(pointError(k))"
+            for j in 0..<trackLength(k) { pts += " \(images.first?.id ?? 1) \(j)" }
+            pts += "\n"
+        }
         try AtomicFile.write(Data(cams.utf8), to: folder.appendingPathComponent("cameras.txt"))
         try AtomicFile.write(Data(imgs.utf8), to: folder.appendingPathComponent("images.txt"))
         try AtomicFile.write(Data(pts.utf8), to: folder.appendingPathComponent("points3D.txt"))
@@ -305,7 +314,9 @@ struct COLMAPModel {
         d = Data()
         put(UInt64(points.count))
         for (k, p) in points.enumerated() {
-            put(UInt64(k + 1)); putF(p.x); putF(p.y); putF(p.z); d.append(contentsOf: [128, 128, 128]); putF(0); put(UInt64(0))
+            put(UInt64(k + 1)); putF(p.x); putF(p.y); putF(p.z); d.append(contentsOf: [128, 128, 128]); putF(pointError(k))
+            put(UInt64(trackLength(k)))
+            for j in 0..<trackLength(k) { put(Int32(images.first?.id ?? 1)); put(Int32(j)) }
         }
         try AtomicFile.write(d, to: folder.appendingPathComponent("points3D.bin"))
     }
