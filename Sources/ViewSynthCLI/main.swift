@@ -14,9 +14,9 @@ struct ViewSynthCommand: ParsableCommand {
         discussion: """
         Reads LLFF, Blender/NeRF, instant-ngp/nerfstudio and COLMAP scene folders (format detected from the \
         folder contents). Start with `viewsynth info <scene>`, then `viewsynth render <scene>` or \
-        `viewsynth eval <scene>`. Outputs go to Renders/<scene>/<method>/ by default.
+        `viewsynth eval <scene>`; `viewsynth pose <photos> --out <scene>` makes a scene from your own photos. Outputs go to Renders/<scene>/<method>/ by default.
         """,
-        subcommands: [InfoCommand.self, RenderCommand.self, EvalCommand.self, SynthCommand.self, BenchCommand.self,
+        subcommands: [InfoCommand.self, PoseCommand.self, RenderCommand.self, EvalCommand.self, SynthCommand.self, BenchCommand.self,
                       TrainCommand.self, FinetuneCommand.self, FitCommand.self])
 }
 

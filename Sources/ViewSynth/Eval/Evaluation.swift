@@ -4,6 +4,7 @@
 //   <out>/strips/<name>.png   ground truth | render | error heat map
 //   <out>/report.html    a self-contained page of all of it (EvalReportPage.swift), linking the strips and,
 //                        with depth, the depth previews
+// The ground-truth images are decoded before anything is rendered (a bad one fails at once, naming it).
 // Renders are reused when up to date (see RenderJob), so an interrupted eval resumes. metrics.json,
 // metrics.csv and report.html are written only after every view is measured, each staged completely before
 // any is renamed into place: a run that fails half-way leaves the previous report in place.
@@ -68,6 +69,9 @@ public enum Evaluation {
                                      found: "\(k.width)×\(k.height)")
             }
         }
+        // Decode the ground truth before rendering (scene loading read only headers): a truncated or corrupt
+        // image fails now, naming the file, not after every view was rendered (Scene.checkImages, as info --check).
+        try scene.checkImages(targets.map { $0.sceneView! })
         let records = try RenderJob.run(method: method, targets: targets, references: references, options: options, log: log)
         let stripsDir = options.outDir.appendingPathComponent("strips")
         try OutputFolder.prepare(stripsDir)

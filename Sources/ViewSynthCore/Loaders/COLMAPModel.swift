@@ -18,6 +18,10 @@ struct COLMAPModel {
     var cameras: [Int: Camera] = [:]
     var images: [Image] = []
     var points: [Vec3] = []
+    /// Per point (parallel to `points` when read from a file): COLMAP's mean reprojection error in pixels (the
+    /// ERROR field; NaN where a text line has none) and its track length (observations; 0 where unknown).
+    var pointErrors: [Double] = []
+    var trackLengths: [Int] = []
 
     /// Model names by COLMAP id, with their parameter counts.
     static let models: [(name: String, params: Int)] = [
@@ -48,7 +52,9 @@ struct COLMAPModel {
         let imgURL = folder.appendingPathComponent("images.txt")
         m.images = try parseImages(dataLines(imgURL), file: imgURL.path)
         let ptURL = folder.appendingPathComponent("points3D.txt")
-        if FileManager.default.fileExists(atPath: ptURL.path) { m.points = parsePoints(try dataLines(ptURL)) }
+        if FileManager.default.fileExists(atPath: ptURL.path) {
+            (m.points, m.pointErrors, m.trackLengths) = parsePointsWithErrors(try dataLines(ptURL))
+        }
         return m
     }
 
@@ -135,14 +141,21 @@ struct COLMAPModel {
     }
 
     /// points3D.txt: POINT3D_ID X Y Z … per line (lines that do not parse are skipped: points only bound depth).
-    static func parsePoints(_ lines: [Substring]) -> [Vec3] {
-        var points: [Vec3] = []
+    static func parsePoints(_ lines: [Substring]) -> [Vec3] { parsePointsWithErrors(lines).points }
+
+    /// points3D.txt: POINT3D_ID X Y Z R G B ERROR TRACK[] per line: the points, their ERROR fields (NaN when
+    /// missing or not a number) and track lengths (pairs after ERROR). Lines without X Y Z are skipped.
+    static func parsePointsWithErrors(_ lines: [Substring]) -> (points: [Vec3], errors: [Double], tracks: [Int]) {
+        var points: [Vec3] = [], errors: [Double] = [], tracks: [Int] = []
         for line in lines {
             if line.isEmpty || line.hasPrefix("#") { continue }
-            let f = line.split(separator: " ", maxSplits: 4)
-            if f.count >= 4, let x = Double(f[1]), let y = Double(f[2]), let z = Double(f[3]) { points.append(Vec3(x, y, z)) }
+            let f = line.split(separator: " ", maxSplits: 8)
+            guard f.count >= 4, let x = Double(f[1]), let y = Double(f[2]), let z = Double(f[3]) else { continue }
+            points.append(Vec3(x, y, z))
+            errors.append(f.count >= 8 ? Double(f[7]) ?? .nan : .nan)
+            tracks.append(f.count >= 9 ? f[8].split(separator: " ").count / 2 : 0)
         }
-        return points
+        return (points, errors, tracks)
     }
 
     /// Little-endian cursor over a binary file; every read past the end throws naming the file.
@@ -189,7 +202,7 @@ struct COLMAPModel {
         let pURL = folder.appendingPathComponent("points3D.bin")
         if FileManager.default.fileExists(atPath: pURL.path) {
             r = try Reader(pURL)
-            m.points = try parseBinaryPoints(&r)
+            (m.points, m.pointErrors, m.trackLengths) = try parseBinaryPointsWithErrors(&r)
         }
         return m
     }
@@ -228,25 +241,34 @@ struct COLMAPModel {
         return images
     }
 
-    static func parseBinaryPoints(_ r: inout Reader) throws -> [Vec3] {
-        var points: [Vec3] = []
+    static func parseBinaryPoints(_ r: inout Reader) throws -> [Vec3] { try parseBinaryPointsWithErrors(&r).points }
+
+    /// points3D.bin: the points, their error fields and track lengths.
+    static func parseBinaryPointsWithErrors(_ r: inout Reader) throws -> (points: [Vec3], errors: [Double], tracks: [Int]) {
+        var points: [Vec3] = [], errors: [Double] = [], tracks: [Int] = []
         for _ in 0..<(try r.count("point")) {
             _ = try r.raw(UInt64.self)
             let p = Vec3(try r.f64(), try r.f64(), try r.f64())
             guard r.pos + 3 <= r.bytes.count else { throw ViewSynthError(r.url, expected: "a point colour", found: "end of file (truncated)") }
             r.pos += 3
-            _ = try r.f64()
+            errors.append(try r.f64())
             let len = try r.count("track")
             guard r.pos + len * 8 <= r.bytes.count else {
                 throw ViewSynthError(r.url, expected: "a track of \(len) entries", found: "end of file (truncated)")
             }
             r.pos += len * 8
             points.append(p)
+            tracks.append(len)
         }
-        return points
+        return (points, errors, tracks)
     }
 
     // MARK: writing
+
+    /// Point k's error and track length as written: from `pointErrors` / `trackLengths` when they hold it, else
+    /// 0 (an unknown error; no track). Written tracks name the first image (observation indices 0, 1, …).
+    func pointError(_ k: Int) -> Double { k < pointErrors.count && pointErrors[k].isFinite ? pointErrors[k] : 0 }
+    func trackLength(_ k: Int) -> Int { k < trackLengths.count ? max(0, trackLengths[k]) : 0 }
 
     func writeText(to folder: URL) throws {
         var cams = "# Camera list with one line of data per camera:\n#   CAMERA_ID, MODEL, WIDTH, HEIGHT, PARAMS[]\n"
@@ -258,7 +280,11 @@ struct COLMAPModel {
             imgs += "\(i.id) \(i.qw) \(i.qx) \(i.qy) \(i.qz) \(i.t.x) \(i.t.y) \(i.t.z) \(i.cameraID) \(i.name)\n\n"
         }
         var pts = "# 3D point list with one line of data per point:\n#   POINT3D_ID, X, Y, Z, R, G, B, ERROR, TRACK[] as (IMAGE_ID, POINT2D_IDX)\n"
-        for (k, p) in points.enumerated() { pts += "\(k + 1) \(p.x) \(p.y) \(p.z) 128 128 128 0\n" }
+        for (k, p) in points.enumerated() {
+            pts += "\(k + 1) \(p.x) \(p.y) \(p.z) 128 128 128 \(pointError(k))"
+            for j in 0..<trackLength(k) { pts += " \(images.first?.id ?? 1) \(j)" }
+            pts += "\n"
+        }
         try AtomicFile.write(Data(cams.utf8), to: folder.appendingPathComponent("cameras.txt"))
         try AtomicFile.write(Data(imgs.utf8), to: folder.appendingPathComponent("images.txt"))
         try AtomicFile.write(Data(pts.utf8), to: folder.appendingPathComponent("points3D.txt"))
@@ -288,7 +314,9 @@ struct COLMAPModel {
         d = Data()
         put(UInt64(points.count))
         for (k, p) in points.enumerated() {
-            put(UInt64(k + 1)); putF(p.x); putF(p.y); putF(p.z); d.append(contentsOf: [128, 128, 128]); putF(0); put(UInt64(0))
+            put(UInt64(k + 1)); putF(p.x); putF(p.y); putF(p.z); d.append(contentsOf: [128, 128, 128]); putF(pointError(k))
+            put(UInt64(trackLength(k)))
+            for j in 0..<trackLength(k) { put(Int32(images.first?.id ?? 1)); put(Int32(j)) }
         }
         try AtomicFile.write(d, to: folder.appendingPathComponent("points3D.bin"))
     }

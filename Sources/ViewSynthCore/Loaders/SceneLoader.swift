@@ -95,6 +95,10 @@ public enum SceneLoader {
     /// Byte-wise (code point) order, as Python's `sorted` on file names.
     static func nameOrder(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
 
+    /// Names of the image files (.png, .jpg, .jpeg, any case; not hidden) directly in `dir`, in byte-wise name
+    /// order, as every loader lists an images folder. Throws naming `dir` when it is missing or a name is not UTF-8.
+    public static func imageFiles(in dir: URL) throws -> [String] { try sortedImageFiles(dir) }
+
     /// Image files directly in `dir`, sorted by name.
     static func sortedImageFiles(_ dir: URL) throws -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else {

@@ -30,13 +30,13 @@ import Testing
         let metrics = try Data(contentsOf: out.appendingPathComponent("metrics.json"))
         let csv = try Data(contentsOf: out.appendingPathComponent("metrics.csv"))
         let page = try Data(contentsOf: out.appendingPathComponent("report.html"))
-        // The second ground-truth image is now truncated (its header still reads): the eval fails after
-        // measuring the first view.
+        // The second ground-truth image is now truncated (its header still reads): the eval fails before it
+        // renders or measures anything (the ground truth is decoded first).
         let gt = scene.appendingPathComponent("images/008.png")
         let bytes = try Data(contentsOf: gt)
         try bytes.prefix(bytes.count / 2).write(to: gt)
         let failed = try runCLI(["eval", scene.path, "--out", out.path] + tinySweep)
-        expectOneLineError(failed, mentions: [gt.path, "truncated"], afterLog: true)
+        expectOneLineError(failed, mentions: [gt.path, "truncated"])
         #expect(try Data(contentsOf: out.appendingPathComponent("metrics.json")) == metrics)
         #expect(try Data(contentsOf: out.appendingPathComponent("metrics.csv")) == csv)
         #expect(try Data(contentsOf: out.appendingPathComponent("report.html")) == page)
