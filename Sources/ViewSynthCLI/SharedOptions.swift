@@ -131,7 +131,7 @@ func printErr(_ s: String) {
 
 /// `--shard K/N` and `--shards N` of `render` and `eval` (Sharding.swift has the rules and the environment).
 struct ShardOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Render only shard K of N: the views whose position in name order is K modulo N (0 ≤ K < N ≤ \(ShardSpec.maxCount)). "
+    @Option(help: ArgumentHelp("Do only shard K of N: the views whose position in name order is K modulo N (0 ≤ K < N ≤ \(ShardSpec.maxCount)). "
                                + "Shards share one --out folder; run `viewsynth merge <out>` after the last eval shard. Without it the shard "
                                + "comes from a Slurm job array (SLURM_ARRAY_TASK_ID/_MIN/_STEP/_COUNT) or a Kubernetes Indexed Job "
                                + "(JOB_COMPLETION_INDEX with --shards N); when given, it wins over those variables. N may exceed the "
