@@ -15,6 +15,8 @@ struct RenderCommand: ParsableCommand {
         A nerfstudio camera path is in nerfstudio's frame: the inverse of its dataparser_transforms.json \
         (--dataparser-transforms, or the file of that name beside the path) maps it back to the scene's frame.
         --video encodes the frames (and with --depth the depth previews) into H.264 MP4s with ffmpeg.
+        --shard K/N (or a Slurm array / Kubernetes Indexed Job, see --shard) renders only that shard's views into \
+        the shared --out folder; the bytes of each view are those of an unsharded run.
         Example: viewsynth render Scenes/demo-forward --views spiral --frames 30 --depth --video
         """)
 
@@ -32,11 +34,16 @@ struct RenderCommand: ParsableCommand {
     var dataparserTransforms: String?
 
     @OptionGroup var videoOptions: VideoOptions
+    @OptionGroup var sharding: ShardOptions
 
     static let pathKeywords: Set<String> = ["test", "all", "spiral", "interpolate"]
 
     func validate() throws {
         _ = try checkOption("--frames", frames, 1...InputLimits.maxFrames)
+        if videoOptions.video != nil, let shard = try? sharding.resolve(), !shard.isWhole {
+            throw ViewSynthError("--video", expected: "an unsharded render (a video needs every frame)",
+                                 found: "shard \(shard) (\(shard.source))")
+        }
         if let dataparserTransforms {
             guard !Self.pathKeywords.contains(views) else {
                 throw ViewSynthError("--dataparser-transforms", expected: "--views with a camera_path.json file", found: "--views \(views)")
@@ -80,6 +87,13 @@ struct RenderCommand: ParsableCommand {
         guard !targets.isEmpty else {
             throw ViewSynthError(scene.root, expected: "cameras to render for --views \(views)", found: "none (an empty \(views) split)")
         }
+        let refs = ReferenceImages(scene: scene)
+        let shard = try sharding.resolve(quietly: false)
+        let mine = shard.select(targets, key: \.name)
+        if !shard.isWhole {
+            try RenderJob.checkTargets(targets, references: refs)   // what the whole run would refuse
+            printErr("shard \(shard) (\(shard.source)): \(mine.count) of \(targets.count) views" + (mine.isEmpty ? " (an empty shard: nothing to do)" : ""))
+        }
         let method = try rendering.makeMethod()
         let options = rendering.jobOptions(scene: scene, wantDepth: depth)
         let video = videoOptions.url(outDir: options.outDir)
@@ -90,8 +104,7 @@ struct RenderCommand: ParsableCommand {
                 printErr("warning: ffmpeg is not on PATH (Debian/Ubuntu: apt-get install \(VideoWriter.package)): the frames will be written, the video will not")
             }
         }
-        let refs = ReferenceImages(scene: scene)
-        let records = try RenderJob.run(method: method, targets: targets, references: refs, options: options, log: printErr)
+        let records = try RenderJob.run(method: method, targets: mine, references: refs, options: options, log: printErr)
         printErr("wrote \(records.count) views to \(options.outDir.path)")
         if let video {
             let fps = videoOptions.frameRate

@@ -128,3 +128,26 @@ func checkOption(_ option: String, _ value: Int, _ range: ClosedRange<Int>) thro
 func printErr(_ s: String) {
     FileHandle.standardError.write((s + "\n").data(using: .utf8)!)
 }
+
+/// `--shard K/N` and `--shards N` of `render` and `eval` (Sharding.swift has the rules and the environment).
+struct ShardOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Do only shard K of N: the views whose position in name order is K modulo N (0 ≤ K < N ≤ \(ShardSpec.maxCount)). "
+                               + "Shards share one --out folder; run `viewsynth merge <out>` after the last eval shard. Without it the shard "
+                               + "comes from a Slurm job array (SLURM_ARRAY_TASK_ID/_MIN/_STEP/_COUNT) or a Kubernetes Indexed Job "
+                               + "(JOB_COMPLETION_INDEX with --shards N); when given, it wins over those variables. N may exceed the "
+                               + "number of views (the extra shards are empty and succeed).", valueName: "K/N"))
+    var shard: String?
+
+    @Option(help: ArgumentHelp("The shard count N for a Kubernetes Indexed Job (its completions), whose JOB_COMPLETION_INDEX is K.",
+                               valueName: "N"))
+    var shards: Int?
+
+    func validate() throws { _ = try resolve() }
+
+    /// The shard to run (the whole job without options or variables); prints a note when variables are ignored.
+    func resolve(quietly: Bool = true) throws -> ShardSpec {
+        let r = try Sharding.resolve(shard: shard, shards: shards, environment: ProcessInfo.processInfo.environment)
+        if !quietly, let note = r.note { printErr(note) }
+        return r.shard
+    }
+}

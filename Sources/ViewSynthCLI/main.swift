@@ -16,7 +16,7 @@ struct ViewSynthCommand: ParsableCommand {
         folder contents). Start with `viewsynth info <scene>`, then `viewsynth render <scene>` or \
         `viewsynth eval <scene>`; `viewsynth pose <photos> --out <scene>` makes a scene from your own photos. Outputs go to Renders/<scene>/<method>/ by default.
         """,
-        subcommands: [InfoCommand.self, PoseCommand.self, RenderCommand.self, EvalCommand.self, SynthCommand.self, BenchCommand.self,
+        subcommands: [InfoCommand.self, PoseCommand.self, RenderCommand.self, EvalCommand.self, MergeCommand.self, SynthCommand.self, BenchCommand.self,
                       TrainCommand.self, FinetuneCommand.self, FitCommand.self])
 }
 

@@ -4,10 +4,13 @@
 //   <out>/strips/<name>.png   ground truth | render | error heat map
 //   <out>/report.html    a self-contained page of all of it (EvalReportPage.swift), linking the strips and,
 //                        with depth, the depth previews
-// The ground-truth images are decoded before anything is rendered (a bad one fails at once, naming it).
+//   <out>/eval/plan.json, eval/views/<name>.json   the per-view results the report is made of (EvalMerge.swift)
+// The ground-truth images (of this shard's views) are decoded before anything is rendered (a bad one fails at
+// once, naming it).
 // Renders are reused when up to date (see RenderJob), so an interrupted eval resumes. metrics.json,
 // metrics.csv and report.html are written only after every view is measured, each staged completely before
-// any is renamed into place: a run that fails half-way leaves the previous report in place.
+// any is renamed into place: a run that fails half-way leaves the previous report in place. A sharded eval
+// (`--shard K/N`, Sharding.swift) measures its views only; `viewsynth merge` writes the report from them.
 
 import Foundation
 import ViewSynthCore
@@ -46,83 +49,104 @@ public struct EvalReport: Codable, Sendable {
 }
 
 public enum Evaluation {
+    /// The views `eval` measures: the held-out views, or `maxViews` of them evenly spread (view j·count/k for
+    /// j < k; always the first).
+    public static func targets(scene: Scene, maxViews: Int?) -> [TargetView] {
+        let all = CameraPath.testViews(scene)
+        guard let k = maxViews, k >= 1, k < all.count else { return all }
+        return (0..<k).map { all[$0 * all.count / k] }
+    }
+
+    /// An unsharded eval: renders and measures every view, then writes metrics.json, metrics.csv and
+    /// report.html (through the same code as `viewsynth merge`).
     public static func run<M: RenderMethod>(
         method: M, scene: Scene, references: ReferenceImages, options: RenderJobOptions,
         weightsHash: String? = nil, maxViews: Int? = nil, weights: String? = nil, log: (String) -> Void = { _ in }
     ) throws -> EvalReport {
         let start = Date()
-        var targets = CameraPath.testViews(scene)
-        if let k = maxViews, k >= 1, k < targets.count {
-            // An evenly spread subset (view j·count/k for j < k; always the first).
-            let all = targets
-            targets = (0..<k).map { all[$0 * all.count / k] }
-        }
-        guard !targets.isEmpty else {
+        let shard = try runShard(method: method, scene: scene, references: references, options: options, shard: .whole,
+                                 weightsHash: weightsHash, maxViews: maxViews, weights: weights, log: log)
+        return try EvalMerge.merge(outDir: options.outDir, threads: options.render.threads, since: start, expectedPlan: shard.plan)
+    }
+
+    /// What one shard did: the plan every shard shares and this shard's measured views.
+    public struct ShardResult: Sendable {
+        public var shard: ShardSpec
+        public var plan: EvalPlan
+        public var views: [EvalViewRecord]
+    }
+
+    /// One shard of an eval (all of it for `.whole`): writes the plan (eval/plan.json), renders this shard's
+    /// views (resuming, see RenderJob), measures them and writes strips/<view>.png and eval/views/<view>.json.
+    /// metrics.json, metrics.csv and report.html are left to `EvalMerge` (`run`, or `viewsynth merge`).
+    public static func runShard<M: RenderMethod>(
+        method: M, scene: Scene, references: ReferenceImages, options: RenderJobOptions, shard: ShardSpec,
+        weightsHash: String? = nil, maxViews: Int? = nil, weights: String? = nil, log: (String) -> Void = { _ in }
+    ) throws -> ShardResult {
+        let all = targets(scene: scene, maxViews: maxViews)
+        guard !all.isEmpty else {
             throw ViewSynthError(scene.root, expected: "a scene with held-out (test) views", found: "an empty test split")
         }
         // SSIM needs its 11×11 window inside the image: refuse before rendering anything (else NaN metrics).
         let win = ssimGaussianWindow.count
-        for t in targets {
+        for t in all {
             let k = t.camera.intrinsics
             guard k.width >= win, k.height >= win else {
                 throw ViewSynthError(scene.views[t.sceneView!].imageURL, expected: "a test image of at least \(win)×\(win) pixels (the SSIM window)",
                                      found: "\(k.width)×\(k.height)")
             }
         }
-        // Decode the ground truth before rendering (scene loading read only headers): a truncated or corrupt
-        // image fails now, naming the file, not after every view was rendered (Scene.checkImages, as info --check).
-        try scene.checkImages(targets.map { $0.sceneView! })
-        let records = try RenderJob.run(method: method, targets: targets, references: references, options: options, log: log)
+        // Checked on every view, whichever shard runs: each shard refuses what the whole run would.
+        try RenderJob.refuseToOverwriteInputs(targets: all, scene: scene, outDir: options.outDir)
+        try RenderJob.checkTargets(all, references: references)
+        let plan = EvalPlan(method: method, scene: scene, references: references, targets: all, options: options.render,
+                            weightsHash: weightsHash, weights: weights)
+        let mine = shard.select(all, key: \.name)
+        let evalDir = options.outDir.appendingPathComponent(EvalMerge.folder)
+        let viewsDir = evalDir.appendingPathComponent(EvalMerge.viewsFolder)
         let stripsDir = options.outDir.appendingPathComponent("strips")
-        try OutputFolder.prepare(stripsDir)
-        for name in AtomicFile.removeStaleTemporaries(in: stripsDir) { log("removed a temporary file left by a killed run: strips/\(name)") }
-        var metrics: [ImageMetrics] = []
-        for (target, record) in zip(targets, records) {
+        for dir in [options.outDir, evalDir, viewsDir, stripsDir] { try OutputFolder.prepare(dir) }
+        for dir in [evalDir, viewsDir, stripsDir] {
+            for name in AtomicFile.removeStaleTemporaries(in: dir) {
+                log("removed a temporary file left by a killed run: \(dir.lastPathComponent)/\(name)")
+            }
+        }
+        // Every shard writes the same plan (no dates, no shard number), so concurrent writers agree.
+        try AtomicFile.write(try JSONCoding.encode(plan), to: evalDir.appendingPathComponent(EvalMerge.planFile))
+        if !shard.isWhole {
+            log("shard \(shard) (\(shard.source)): \(mine.count) of \(all.count) views" + (mine.isEmpty ? " (an empty shard: nothing to do)" : ""))
+        }
+        // Decode this shard's ground truth before rendering (scene loading read only headers): a truncated or
+        // corrupt image fails now, naming the file, not after every view was rendered (Scene.checkImages, as
+        // info --check).
+        try scene.checkImages(mine.map { $0.sceneView! })
+        let records = try RenderJob.run(method: method, targets: mine, references: references, options: options, log: log)
+        var measured: [EvalViewRecord] = []
+        for (target, record) in zip(mine, records) {
             let truth = try scene.loadImage(target.sceneView!)
-            let render = try ImageIO.read(options.outDir.appendingPathComponent(record.file)).rgb()
+            let renderURL = options.outDir.appendingPathComponent(record.file)
+            let renderData = try InputFile.read(renderURL, expected: "a render")
+            let render = try ImageIO.decode(renderData, path: renderURL.path).rgb()
             guard truth.width == render.width, truth.height == render.height else {
-                throw ViewSynthError(options.outDir.appendingPathComponent(record.file),
-                                     expected: "\(truth.width)×\(truth.height) like the ground truth",
+                throw ViewSynthError(renderURL, expected: "\(truth.width)×\(truth.height) like the ground truth",
                                      found: "\(render.width)×\(render.height)")
             }
-            let m = ImageMetrics(name: target.name, psnr: psnr(truth, render), ssim: ssim(truth, render), seconds: record.seconds)
-            metrics.append(m)
-            try ImageIO.writePNG(ColorMap.strip([truth, render, ColorMap.errorHeatMap(truth, render)]),
-                                 to: stripsDir.appendingPathComponent(target.name + ".png"))
+            let strip = EvalReportPage.stripPath(target.name)
+            let stripData = try ImageIO.encodePNG(ColorMap.strip([truth, render, ColorMap.errorHeatMap(truth, render)]),
+                                                  path: options.outDir.appendingPathComponent(strip).path)
+            try AtomicFile.write(stripData, to: options.outDir.appendingPathComponent(strip))
+            let m = EvalViewRecord(
+                name: target.name, fingerprint: plan.fingerprint, psnr: psnr(truth, render), ssim: ssim(truth, render),
+                seconds: record.seconds, width: record.width, height: record.height,
+                renderFile: record.file, renderFileHash: fnv1a64Hex(renderData), stripFile: strip, stripFileHash: fnv1a64Hex(stripData),
+                depthPreviewFile: options.render.wantDepth ? record.depthPreviewFile : nil,
+                renderThreads: record.threads, evalThreads: options.render.threads, rendered: record.skipped != true,
+                shard: shard.isWhole ? nil : shard.description)
+            try AtomicFile.write(try JSONCoding.encode(m), to: viewsDir.appendingPathComponent(target.name + ".json"))
+            measured.append(m)
             log(String(format: "%@: PSNR %.2f dB, SSIM %.4f", target.name, m.psnr, m.ssim))
         }
-        let raySeconds = records.map(\.seconds).reduce(0, +)
-        let rays = records.map { Double($0.width * $0.height) }.reduce(0, +)
-        let report = EvalReport(
-            scene: scene.name, sceneFormat: scene.format.rawValue, method: method.name,
-            settings: method.settings, settingsHash: method.settingsHash, weightsHash: weightsHash,
-            images: metrics,
-            meanPSNR: metrics.map(\.psnr).reduce(0, +) / Double(metrics.count),
-            meanSSIM: metrics.map(\.ssim).reduce(0, +) / Double(metrics.count),
-            wallSeconds: Date().timeIntervalSince(start),
-            raysPerSecond: rays / max(raySeconds, 1e-9),
-            renderSeconds: raySeconds,
-            viewsRendered: records.filter { $0.skipped != true }.count,
-            renderThreads: Array(Set(records.compactMap(\.threads))).sorted(),
-            threads: options.render.threads,
-            date: ISO8601DateFormatter().string(from: Date()))
-        var depthPreviews: [String: String] = [:]
-        if options.render.wantDepth {
-            for rec in records { if let d = rec.depthPreviewFile { depthPreviews[rec.name] = d } }
-        }
-        let page = EvalReportPage(report: report, scenePath: scene.root.path, weights: weights, depthPreviews: depthPreviews)
-        let out = options.outDir
-        let files = [(try JSONCoding.encode(report), "metrics.json"), (Data(csv(report).utf8), "metrics.csv"),
-                     (Data(page.html().utf8), "report.html")]
-        var staged: [AtomicFile.Staged] = []
-        do {
-            for (data, name) in files { staged.append(try AtomicFile.stage(data, for: out.appendingPathComponent(name))) }
-            for f in staged { try f.commit() }
-        } catch {
-            for f in staged { f.discard() }   // a committed file's temporary is gone already: unlink fails harmlessly
-            throw error
-        }
-        return report
+        return ShardResult(shard: shard, plan: plan, views: measured)
     }
 
     public static func csv(_ r: EvalReport) -> String {

@@ -188,7 +188,7 @@ public enum RenderJob {
 
     /// Every target needs a distinct output name and at least one reference view other than itself (a 1-view
     /// scene would otherwise "render" a flat grey image from nothing).
-    static func checkTargets(_ targets: [TargetView], references: ReferenceImages) throws {
+    public static func checkTargets(_ targets: [TargetView], references: ReferenceImages) throws {
         var seen: [String: Int] = [:]
         for (i, t) in targets.enumerated() {
             if let j = seen[t.name] {

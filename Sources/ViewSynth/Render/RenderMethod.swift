@@ -33,6 +33,10 @@ public protocol RenderMethod: Sendable {
     var name: String { get }
     /// Every setting that changes output bytes (used for resume hashes and metrics.json).
     var settings: [String: String] { get }
+    /// Render options besides `settings` that can change this method's output bytes (e.g. the model methods'
+    /// ray batching follows the tiles, so --chunk may change a last bit); part of an eval's fingerprint, so
+    /// `merge` refuses views rendered with others. Default: none (the plane sweep's bytes depend on no option).
+    func outputOptions(_ options: RenderOptions) -> [String: String]
 
     /// Prepares a target camera. `excludingView` is the scene view being re-rendered (held-out evaluation),
     /// which must never serve as a reference.
@@ -44,6 +48,8 @@ public protocol RenderMethod: Sendable {
 }
 
 extension RenderMethod {
+    public func outputOptions(_ options: RenderOptions) -> [String: String] { [:] }
+
     /// A stable hash of name + settings (FNV-1a over the sorted "key=value" lines), for resume checks.
     public var settingsHash: String {
         let text = ([name] + settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: "\n")

@@ -129,30 +129,63 @@ public enum AtomicFile {
         return staged
     }
 
-    /// Temporary-file name for `name` written by process `pid`: ".<name>.tmp-<pid>-<8 hex>".
+    /// Temporary-file name for `name` written by process `pid`: ".<name>.tmp-<pid>-<8 hex>-<host tag>". The host
+    /// tag (8 hex digits of the host name's hash) tells writers on other machines sharing the folder (cluster
+    /// shards on a network file system, pods whose process ids overlap) apart from this machine's.
     public static func temporaryName(for name: String, pid: Int32 = getpid()) -> String {
-        ".\(name).tmp-\(pid)-\(UUID().uuidString.prefix(8))"
+        ".\(name).tmp-\(pid)-\(UUID().uuidString.prefix(8))-\(hostTag)"
     }
 
+    /// 8 hex digits of FNV-1a 64 of this machine's host name.
+    public static let hostTag: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&buffer, buffer.count - 1) == 0
+            ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "unknown"
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in host.utf8 { h ^= UInt64(b); h &*= 0x100_0000_01b3 }
+        let hex = String(h >> 32, radix: 16)
+        return String(repeating: "0", count: 8 - hex.count) + hex
+    }()
+
     /// The writer's process id if `name` is one of our temporary names, else nil.
-    static func temporaryOwner(_ name: String) -> Int32? {
+    static func temporaryOwner(_ name: String) -> Int32? { temporaryWriter(name)?.pid }
+
+    /// The writer's process id and host tag (nil: a name from before host tags, taken as this machine's) if
+    /// `name` is one of our temporary names.
+    static func temporaryWriter(_ name: String) -> (pid: Int32, host: String?)? {
         guard name.hasPrefix("."), let r = name.range(of: ".tmp-", options: .backwards) else { return nil }
         let parts = name[r.upperBound...].split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[1].count == 8, let pid = Int32(parts[0]), pid > 0 else { return nil }
-        return pid
+        guard parts.count == 2 || parts.count == 3, parts[1].count == 8, let pid = Int32(parts[0]), pid > 0 else { return nil }
+        if parts.count == 3 {
+            guard parts[2].count == 8, parts[2].allSatisfy(\.isHexDigit) else { return nil }
+            return (pid, String(parts[2]))
+        }
+        return (pid, nil)
     }
+
+    /// How old another machine's temporary must be before it is taken as left by a killed writer (its process
+    /// cannot be asked from here).
+    public static let foreignTemporaryAge: TimeInterval = 24 * 3600
 
     /// Removes temporary files in `folder` (not recursive) left by writers that no longer run (a killed
     /// process leaves its temporary file behind; it is never mistaken for a result, but it wastes space).
-    /// Files of live processes (including this one) are kept. Returns the names removed.
+    /// Files of live processes (including this one) are kept, and so are those of other machines (by host tag)
+    /// younger than `foreignTemporaryAge`. Returns the names removed.
     @discardableResult
     public static func removeStaleTemporaries(in folder: URL) -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
         var removed: [String] = []
         for name in names.sorted() {
-            guard let pid = temporaryOwner(name) else { continue }
-            if pid == getpid() || kill(pid, 0) == 0 || errno == EPERM { continue }   // writer still alive
-            if unlink(folder.appendingPathComponent(name).path) == 0 { removed.append(name) }
+            guard let writer = temporaryWriter(name) else { continue }
+            let path = folder.appendingPathComponent(name).path
+            if let host = writer.host, host != hostTag {
+                guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+                      Date().timeIntervalSince(modified) > foreignTemporaryAge else { continue }
+            } else {
+                let pid = writer.pid
+                if pid == getpid() || kill(pid, 0) == 0 || errno == EPERM { continue }   // writer still alive
+            }
+            if unlink(path) == 0 { removed.append(name) }
         }
         return removed
     }

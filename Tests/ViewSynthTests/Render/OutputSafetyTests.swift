@@ -138,4 +138,31 @@ func expectOneLineError(_ r: ProcessResult, mentions: [String], afterLog: Bool =
         #expect(AtomicFile.temporaryOwner(AtomicFile.temporaryName(for: "x.png")) == getpid())
         #expect(AtomicFile.temporaryOwner("x.png") == nil)
     }
+
+    /// Shards on other machines write into a shared folder: their temporaries (another host tag) are kept
+    /// whatever their process id, unless older than a day.
+    @Test func temporariesOfOtherMachinesAreKeptUntilOld() throws {
+        let dir = TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let dead = Process()
+        dead.executableURL = URL(fileURLWithPath: "/bin/true")
+        try dead.run(); dead.waitUntilExit()
+        let deadPID = dead.processIdentifier
+        let here = AtomicFile.hostTag, other = here == "0badf00d" ? "0badf00e" : "0badf00d"
+        let names = [
+            ".000.png.tmp-\(deadPID)-0A1B2C3D-\(here)",     // this machine, dead writer: removed
+            ".001.png.tmp-\(deadPID)-0A1B2C3D-\(other)",    // another machine, fresh: kept
+            ".002.png.tmp-\(deadPID)-0A1B2C3D-\(other)",    // another machine, two days old: removed
+            ".003.png.tmp-\(getpid())-0A1B2C3D-\(other)",   // another machine, fresh: kept
+            ".004.png.tmp-\(deadPID)-0A1B2C3D-nothex!!",    // not our pattern: kept
+        ]
+        for n in names { try Data([1]).write(to: dir.appendingPathComponent(n)) }
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-2 * 24 * 3600)],
+                                              ofItemAtPath: dir.appendingPathComponent(names[2]).path)
+        #expect(AtomicFile.removeStaleTemporaries(in: dir) == [names[0], names[2]])
+        #expect(SceneFixtures.files(dir) == [names[1], names[3], names[4]].sorted())
+        let name = AtomicFile.temporaryName(for: "x.png")
+        #expect(name.hasSuffix("-" + here) && here.count == 8)
+        #expect(AtomicFile.temporaryOwner(name) == getpid())
+    }
 }

@@ -64,6 +64,11 @@ public struct ModelMethod: RenderMethod {
         return s
     }
 
+    /// Rays are batched within each tile, and another batching may round a last bit differently (file head).
+    public func outputOptions(_ options: RenderOptions) -> [String: String] {
+        ["chunk": "\(options.chunkRays)", "batch": "\(renderBatch)"]
+    }
+
     public typealias ViewContext = ViewSet<Float>
 
     public final class Scratch {
