@@ -56,7 +56,7 @@ public struct ModelConfig: Codable, Sendable, Hashable {
     public var renderBatch: Int = 16
     /// LFNR-only settings.
     public var lfnr: LFNRSettings = LFNRSettings()
-    /// The plane sweep's evidence inside the model (SweepGuidance.swift); nil = off (the shipped `small-pc`).
+    /// The plane sweep's evidence inside the model (SweepGuidance.swift; on in the shipped `guided` weights); nil = off (`small-pc`).
     public var guidance: GuidanceSettings? = nil
 
     public init() {}
