@@ -62,6 +62,7 @@ struct TrainingCLIOptions: ParsableArguments {
 
     /// Runs `run` with a progress bar and SIGINT/SIGTERM cancellation; prints a summary.
     func execute(_ run: TrainingRun, label: String) throws {
+        let quiet = quiet || !run.isRoot   // distributed: rank 0 reports
         Threading.configure(workers: threads)
         var sources: [DispatchSourceSignal] = []
         for sig in [SIGINT, SIGTERM] {
@@ -74,8 +75,8 @@ struct TrainingCLIOptions: ParsableArguments {
         defer { for s in sources { s.cancel() } }
         let bar = ProgressBar(total: run.options.steps, label: label, quiet: quiet)
         bar.advance(by: run.step)
-        if run.step > 0 { printErr("resuming at step \(run.step) from \(run.checkpointURL.path)") }
-        if let w = run.resumeWarning { printErr("warning: " + w) }
+        if run.step > 0 && run.isRoot { printErr("resuming at step \(run.step) from \(run.checkpointURL.path)") }
+        if let w = run.resumeWarning, run.isRoot { printErr("warning: " + w) }
         let summary = try run.run(
             provenance: Provenance.commandLine(), stopAt: stopAt,
             onStep: { row in
@@ -84,6 +85,7 @@ struct TrainingCLIOptions: ParsableArguments {
             },
             message: { bar.print($0, fallback: quiet ? { _ in } : printErr) })
         bar.finish()
+        guard run.isRoot else { return }
         if summary.cancelled {
             printErr("interrupted at step \(summary.lastStep); checkpoint written to \(run.checkpointURL.path); rerun with --resume to continue")
         } else {
@@ -131,6 +133,8 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Validation scene folders (their held-out views).", valueName: "dir"))
     var val: [String] = []
     @Option(help: ArgumentHelp("Output folder (default: Training/<config>).", valueName: "dir")) var out: String?
+    @Flag(help: "Data-parallel over MPI ranks (mpirun -np R viewsynth train … --distributed; Open MPI loaded at run time): each step's micro-batches are split over the ranks, gradients all-gathered and summed in a fixed order; weights and losses equal the single-process run's bit for bit (R = 2). Rank 0 validates and writes --out.")
+    var distributed = false
     @OptionGroup var training: TrainingCLIOptions
 
     func validate() throws {
@@ -152,8 +156,15 @@ struct TrainCommand: ParsableCommand {
         }
         let validation = try loadTrainingScenes(val, cacheMb: training.cacheMb, sharedBy: folders)
         let outDir = URL(fileURLWithPath: out ?? "Training/\(cfg.name)")
+        let comm = distributed ? try MPIComm() : nil
+        defer { comm?.finalize() }
+        if let comm, !comm.launchedByMPIRun { printErr("note: --distributed without mpirun: 1 rank (launch with mpirun -np R)") }
         let run = try TrainingRun(config: cfg, kind: kind, scenes: all, validation: validation, options: training.options,
-                                  outDir: outDir, resume: training.resume)
+                                  outDir: outDir, resume: training.resume, comm: comm)
+        if let comm, comm.rank == 0, comm.size > 1 {
+            let perSet = 4 * run.model.layout.count, sets = training.balanceViewSets ? training.scenesPerStep : 1
+            printErr("distributed: \(comm.size) ranks, one replica each; each step all-gathers \(comm.size) × \(perSet * sets) bytes of gradients (+ losses)")
+        }
         try training.execute(run, label: "train")
     }
 }

@@ -13,6 +13,9 @@
 //   segments.csv             one row per invocation (segment) of the run: steps, wall time, rays/s, the
 //                            BLAS core, the finishing time and the command line (paths relative); rewritten
 //                            with every checkpoint, so a run killed by a session's end keeps its segment.
+// Distributed (`comm`, MPI ranks: ModelTrainer.swift): every rank runs the same steps and holds the same
+// weights; only rank 0 validates and writes the folder's files; `resume` loads the checkpoint on every rank;
+// a cancel on any rank stops all ranks after the same step.
 // Cancellation: `cancel()` (thread-safe; the CLI calls it from its SIGINT/SIGTERM handler) stops the loop
 // between two steps; the run then writes a checkpoint and returns with `cancelled == true`.
 
@@ -53,7 +56,8 @@ public final class TrainingRun: @unchecked Sendable {
     ///   - resume: continue from `outDir/checkpoint.safetensors` when it exists. Without it an existing
     ///     checkpoint is an error (never overwritten by a fresh run).
     public init(config: ModelConfig, kind: ModelKind, scenes: [TrainingScene], validation: [TrainingScene] = [],
-                options: TrainingOptions, outDir: URL, initialWeights: URL? = nil, resume: Bool = false) throws {
+                options: TrainingOptions, outDir: URL, initialWeights: URL? = nil, resume: Bool = false,
+                comm: MPIComm? = nil) throws {
         try config.validate()
         try options.validate()
         guard !scenes.isEmpty else {
@@ -75,7 +79,7 @@ public final class TrainingRun: @unchecked Sendable {
         }
         model = EpipolarModel<Float>(config: config, seed: options.seed, kind: kind)
         trainer = ModelTrainer(model: model, optimizer: options.optimizer,
-                               microBatch: options.microBatch ?? ModelTrainer.defaultMicroBatch(config))
+                               microBatch: options.microBatch ?? ModelTrainer.defaultMicroBatch(config), comm: comm)
         log = TrainingLog()
         let ckpt = outDir.appendingPathComponent("checkpoint.safetensors")
         if FileManager.default.fileExists(atPath: ckpt.path) {
@@ -101,6 +105,9 @@ public final class TrainingRun: @unchecked Sendable {
         }
     }
 
+    /// Rank 0 of a distributed run, or a single process: the one that validates and writes files.
+    public var isRoot: Bool { (trainer.comm?.rank ?? 0) == 0 }
+
     /// Stops the run between two steps (thread-safe).
     public func cancel() {
         flagLock.lock(); cancelled = true; flagLock.unlock()
@@ -117,6 +124,7 @@ public final class TrainingRun: @unchecked Sendable {
 
     /// Writes checkpoint.safetensors (with optimizer state), weights.safetensors, log.csv and curves.png.
     public func saveCheckpoint(provenance: String = "") throws {
+        guard isRoot else { return }
         let extra = ["seed": String(options.seed), "rng": "splitmix64 of (seed, step)", "training_options": options.json,
                      "scenes": scenes.map(\.name).joined(separator: ",")]
         // AtomicFile (temp + fsync + rename) rather than SafeTensors.save, whose replaceItemAt failed here on
@@ -162,7 +170,10 @@ public final class TrainingRun: @unchecked Sendable {
         let prefetcher = BatchPrefetcher(self)
         segmentStart = step; segmentStartDate = start; segmentRays = 0; segmentTrainSeconds = 0
         segmentProvenance = provenance
-        while step < end && !isCancelled {
+        // Distributed: the ranks' cancel flags travel with each step's gather, so all stop after the same step.
+        let distributed = (trainer.comm?.size ?? 1) > 1
+        while step < end && !(distributed ? trainer.anyStopRequested : isCancelled) {
+            trainer.stopRequested = isCancelled
             let t0 = Date()
             let b = try prefetcher.take(step: step + 1)
             let t1 = Date()
@@ -183,7 +194,7 @@ public final class TrainingRun: @unchecked Sendable {
                                       dataSeconds: t1.timeIntervalSince(t0),
                                       seconds: elapsedBefore + Date().timeIntervalSince(start), validationPSNR: nil)
             let last = step == options.steps
-            if !validationScenes.isEmpty && ((options.validationEvery > 0 && step % options.validationEvery == 0) || last) {
+            if isRoot && !validationScenes.isEmpty && ((options.validationEvery > 0 && step % options.validationEvery == 0) || last) {
                 let v = try validate()
                 row.validationPSNR = v
                 lastVal = v
@@ -191,14 +202,15 @@ public final class TrainingRun: @unchecked Sendable {
             }
             log.append(row)
             onStep?(row)
-            if options.checkpointEvery > 0 && step % options.checkpointEvery == 0 && !last {
+            if !isRoot {
+            } else if options.checkpointEvery > 0 && step % options.checkpointEvery == 0 && !last {
                 try saveCheckpoint(provenance: provenance)   // log.csv and curves.png too
             } else {
                 if step % options.logEvery == 0 || row.validationPSNR != nil { try log.write(to: logURL) }
                 if row.validationPSNR != nil && !last { try TrainingCurves.write(log, to: curvesURL) }   // last: saveCheckpoint below
             }
         }
-        let wasCancelled = isCancelled && step < options.steps
+        let wasCancelled = (distributed ? trainer.anyStopRequested : isCancelled) && step < options.steps
         try saveCheckpoint(provenance: provenance)
         return Summary(firstStep: first, lastStep: step, cancelled: wasCancelled, seconds: Date().timeIntervalSince(start),
                        lastValidationPSNR: lastVal, meanRaysPerSecond: Double(trainRays) / max(trainSeconds, 1e-9))

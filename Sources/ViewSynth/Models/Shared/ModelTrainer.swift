@@ -14,6 +14,12 @@
 // straddle two view sets, and each (replica, view set) accumulates into its own gradient buffer, combined
 // once the M_v are known (view set outer, replica inner: the same bytes with 1 or 2 threads).
 //
+// Distributed (`comm`, MPI ranks, R = max(2, ranks) replicas): rank q computes only the micro-batches of
+// replica q (serially), then one Allgather per step exchanges every replica's gradient buffer(s) and chunk
+// losses; every rank then combines them in the same fixed order as a single process with R replicas, so all
+// ranks take the same AdamW step, bit-identical to the single-process run (R = 2: the default one). Each
+// rank draws the whole batch itself (batches are pure functions of (seed, step)).
+//
 // Memory: R × (parameter copy + gradients + a training workspace of `microBatch` rays); balanced: R × V
 // gradient buffers more (V = view sets per step).
 
@@ -32,13 +38,25 @@ public final class ModelTrainer: @unchecked Sendable {
     public static let balanceLimit: Float = 10
     /// Balanced loss: gradient buffers [replica][view set] (grown on demand).
     private var balanceStores: [[ParameterStore<Float>]] = []
+    /// Data-parallel over MPI ranks (file head); nil: one process.
+    public let comm: MPIComm?
+    /// This rank's wish to stop, shared with the other ranks in each step's gather (distributed only).
+    public var stopRequested = false
+    /// Some rank asked to stop in the last step's gather (distributed only), so all ranks stop together.
+    public private(set) var anyStopRequested = false
+    /// Bytes each rank contributes to the last step's Allgather (distributed only).
+    public private(set) var gatherBytesPerRank = 0
 
     public struct StepResult: Sendable {
         public var losses: EpipolarModel<Float>.Losses
         public var update: AdamW<Float>.StepInfo?
     }
 
-    public init(model: EpipolarModel<Float>, optimizer: AdamW<Float>.Configuration, microBatch: Int = 16, replicas: Int = 2) {
+    public init(model: EpipolarModel<Float>, optimizer: AdamW<Float>.Configuration, microBatch: Int = 16, replicas: Int = 2,
+                comm: MPIComm? = nil) {
+        let replicas = comm.map { max(replicas, $0.size) } ?? replicas
+        precondition(comm.map { $0.size == 1 || $0.size == max(1, replicas) } ?? true, "ModelTrainer: one replica per rank")
+        self.comm = comm
         self.model = model
         self.optimizer = AdamW(layout: model.layout, configuration: optimizer)
         self.microBatch = max(1, microBatch)
@@ -134,6 +152,9 @@ public final class ModelTrainer: @unchecked Sendable {
         }
         defer { depthBuffer?.deallocate() }
         var partial = [EpipolarModel<Float>.Losses](repeating: .init(total: 0, rgb: 0, coarse: 0), count: chunks.count)
+        // Distributed: this rank's replicas only (one per rank when there are several ranks).
+        let ranks = comm?.size ?? 1, rank = comm?.rank ?? 0
+        let owned = (0..<R).filter { $0 % ranks == rank }
         partial.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let results = out.baseAddress!
             let work: (Int) -> Void = { r in
@@ -155,14 +176,49 @@ public final class ModelTrainer: @unchecked Sendable {
                     }
                 }
             }
-            if Threading.workerCount > 1 && R > 1 {
+            if Threading.workerCount > 1 && owned.count > 1 {
                 nonisolated(unsafe) let run = work
-                DispatchQueue.concurrentPerform(iterations: R) { run($0) }
+                DispatchQueue.concurrentPerform(iterations: owned.count) { run(owned[$0]) }
             } else {
-                for r in 0..<R { work(r) }
+                for r in owned { work(r) }
             }
         }
+        if let comm, comm.size > 1 { exchange(comm, owned: owned[0], stores: stores, partial: &partial) }
         return partial
+    }
+
+    /// Distributed: one Allgather of [this rank's replica's gradient buffers | its chunks' losses | stop flag];
+    /// afterwards every replica's buffers and every chunk's losses are as if computed here.
+    private func exchange(_ comm: MPIComm, owned q: Int, stores: [[ParameterStore<Float>]], partial: inout [EpipolarModel<Float>.Losses]) {
+        let size = model.layout.count, S = stores[q].count, C = partial.count, R = replicas.count
+        var send = [UInt8](repeating: 0, count: 4 * size * S + 8 * (4 * C + 1))
+        send.withUnsafeMutableBytes { b in
+            for s in 0..<S { (b.baseAddress! + 4 * size * s).copyMemory(from: stores[q][s].gradients.pointer, byteCount: 4 * size) }
+            let l = b.baseAddress! + 4 * size * S
+            func put(_ k: Int, _ v: Double) { l.storeBytes(of: v, toByteOffset: 8 * k, as: Double.self) }
+            for i in stride(from: q, to: C, by: R) {
+                put(4 * i, partial[i].total); put(4 * i + 1, partial[i].rgb); put(4 * i + 2, partial[i].coarse); put(4 * i + 3, partial[i].depth)
+            }
+            put(4 * C, stopRequested ? 1 : 0)
+        }
+        gatherBytesPerRank = send.count
+        let all = send.withUnsafeBytes { comm.allgather($0) }
+        var stop = false
+        all.withUnsafeBytes { b in
+            for r in 0..<comm.size {
+                let base = b.baseAddress! + r * send.count
+                if r != q {
+                    for s in 0..<S { UnsafeMutableRawPointer(stores[r][s].gradients.pointer).copyMemory(from: base + 4 * size * s, byteCount: 4 * size) }
+                }
+                let l = UnsafeRawPointer(base + 4 * size * S)
+                func d(_ k: Int) -> Double { l.loadUnaligned(fromByteOffset: 8 * k, as: Double.self) }
+                for i in stride(from: r, to: C, by: R) {
+                    partial[i] = .init(total: d(4 * i), rgb: d(4 * i + 1), coarse: d(4 * i + 2), depth: d(4 * i + 3))
+                }
+                if d(4 * C) != 0 { stop = true }
+            }
+        }
+        anyStopRequested = stop
     }
 
     /// The batch's mean losses from the chunks' (each weighted by its share of the n rays).
