@@ -174,27 +174,19 @@ enum EvalOutputs {
                 == EvalOutputs.metrics(baseline, ignoringThreads: true, ignoring: ["viewsRendered"]))
         let merged = try ["metrics.json", "metrics.csv", "report.html"].map { try Data(contentsOf: out.appendingPathComponent($0)) }
 
-        // A render that changed since it was measured, a strip gone, a damaged record or plan.
-        let png = out.appendingPathComponent("005.png")
-        let pngBytes = try Data(contentsOf: png)
-        try Data("not the render".utf8).write(to: png)
-        expectOneLineError(try Self.merge(out), mentions: [png.path, "other bytes"])
-        try pngBytes.write(to: png)
-        let strip = out.appendingPathComponent("strips/002.png")
-        let stripBytes = try Data(contentsOf: strip)
-        try FileManager.default.removeItem(at: strip)
-        expectOneLineError(try Self.merge(out), mentions: [strip.path, "no such file"])
-        try stripBytes.write(to: strip)
-        let record = out.appendingPathComponent("eval/views/007.json")
-        let recordBytes = try Data(contentsOf: record)
-        try Data("{\"name\": 7}".utf8).write(to: record)
-        expectOneLineError(try Self.merge(out), mentions: [record.path, "unreadable JSON"])
-        try recordBytes.write(to: record)
-        let plan = out.appendingPathComponent("eval/plan.json")
-        let planBytes = try Data(contentsOf: plan)
-        try Data("[1, 2".utf8).write(to: plan)
-        expectOneLineError(try Self.merge(out), mentions: [plan.path, "unreadable JSON"])
-        try planBytes.write(to: plan)
+        // A render that changed since it was measured, a strip gone, a damaged record or plan: each refused,
+        // then restored.
+        func refused(_ relative: String, damage: String?, mentions: String) throws {
+            let url = out.appendingPathComponent(relative)
+            let bytes = try Data(contentsOf: url)
+            if let damage { try Data(damage.utf8).write(to: url) } else { try FileManager.default.removeItem(at: url) }
+            expectOneLineError(try Self.merge(out), mentions: [url.path, mentions])
+            try bytes.write(to: url)
+        }
+        try refused("005.png", damage: "not the render", mentions: "other bytes")
+        try refused("strips/002.png", damage: nil, mentions: "no such file")
+        try refused("eval/views/007.json", damage: "{\"name\": 7}", mentions: "unreadable JSON")
+        try refused("eval/plan.json", damage: "[1, 2", mentions: "unreadable JSON")
         let now = try ["metrics.json", "metrics.csv", "report.html"].map { try Data(contentsOf: out.appendingPathComponent($0)) }
         #expect(now == merged)
         #expect(try Self.merge(out).status == 0)

@@ -114,14 +114,18 @@ func expectOneLineError(_ r: ProcessResult, mentions: [String], afterLog: Bool =
         #expect(temporaryFiles(out).isEmpty, "\(temporaryFiles(out))")
     }
 
-    @Test func staleTemporariesOfDeadWritersAreRemovedOthersKept() throws {
-        let dir = TestPaths.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        // A process that has exited (and been reaped) stands for a killed writer.
+    /// The id of a process that has exited and been reaped (it stands for a killed writer).
+    static func deadProcessID() throws -> Int32 {
         let dead = Process()
         dead.executableURL = URL(fileURLWithPath: "/bin/true")
         try dead.run(); dead.waitUntilExit()
-        let deadPID = dead.processIdentifier
+        return dead.processIdentifier
+    }
+
+    @Test func staleTemporariesOfDeadWritersAreRemovedOthersKept() throws {
+        let dir = TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let deadPID = try Self.deadProcessID()
         let names = [
             ".000.png.tmp-\(deadPID)-0A1B2C3D",                 // dead writer: removed
             ".write-test.tmp-\(deadPID)-ABCDEF12",               // a killed run's write probe: removed
@@ -144,10 +148,7 @@ func expectOneLineError(_ r: ProcessResult, mentions: [String], afterLog: Bool =
     @Test func temporariesOfOtherMachinesAreKeptUntilOld() throws {
         let dir = TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let dead = Process()
-        dead.executableURL = URL(fileURLWithPath: "/bin/true")
-        try dead.run(); dead.waitUntilExit()
-        let deadPID = dead.processIdentifier
+        let deadPID = try Self.deadProcessID()
         let here = AtomicFile.hostTag, other = here == "0badf00d" ? "0badf00e" : "0badf00d"
         let names = [
             ".000.png.tmp-\(deadPID)-0A1B2C3D-\(here)",     // this machine, dead writer: removed
