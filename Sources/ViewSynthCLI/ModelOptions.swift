@@ -6,7 +6,7 @@ import Foundation
 import ViewSynth
 
 struct ModelOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("gpnr/lfnr: configuration of untrained (random) weights, a preset (paper, small, small-pc, guided, guided-9, tiny) or a JSON file. Implies --weights random.", valueName: "name|file"))
+    @Option(help: ArgumentHelp("gpnr/lfnr: configuration of untrained (random) weights, a preset (" + ModelConfig.presetNames.joined(separator: ", ") + ") or a JSON file. Implies --weights random.", valueName: "name|file"))
     var config: String?
 
     @Option(help: ArgumentHelp("gpnr/lfnr: a safetensors checkpoint (its config is used), 'shipped' (the weights inside the package; gpnr's default) or 'random' (untrained, of --config; lfnr's default, as LFNR is fitted per scene with `viewsynth fit`).", valueName: "file|shipped|random"))

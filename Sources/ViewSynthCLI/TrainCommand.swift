@@ -120,7 +120,7 @@ struct TrainCommand: ParsableCommand {
         Example: viewsynth train --config small --scenes ../shared/scenes/train/* --synthetic 4 --val ../shared/scenes/dev/lego --steps 2000
         """)
 
-    @Option(help: ArgumentHelp("Model configuration: a preset (paper, small, small-pc, guided, guided-9, tiny) or a JSON file.", valueName: "name|file"))
+    @Option(help: ArgumentHelp("Model configuration: a preset (" + ModelConfig.presetNames.joined(separator: ", ") + ") or a JSON file.", valueName: "name|file"))
     var config: String = "small"
     @Option(help: "Model kind: gpnr or lfnr.") var kind: ModelKind = .gpnr
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Training scene folders.", valueName: "dir"))
@@ -210,7 +210,7 @@ struct FitCommand: ParsableCommand {
         """)
 
     @Argument(help: ArgumentHelp("Scene folder.", valueName: "scene")) var scene: String
-    @Option(help: ArgumentHelp("Model configuration: a preset (paper, small, small-pc, guided, guided-9, tiny) or a JSON file.", valueName: "name|file"))
+    @Option(help: ArgumentHelp("Model configuration: a preset (" + ModelConfig.presetNames.joined(separator: ", ") + ") or a JSON file.", valueName: "name|file"))
     var config: String = "small"
     @Option(help: ArgumentHelp("Output folder.", valueName: "dir")) var out: String?
     @OptionGroup var training: TrainingCLIOptions

@@ -119,6 +119,18 @@ public struct ModelConfig: Codable, Sendable, Hashable {
         return c
     }
 
+    /// `guided` with 16 samples instead of 32 (8 global in inverse depth + the sweep's 2 best minima × 4 offsets
+    /// 0, −½, +½, +1½ planes): the configuration of the shipped GPNR weights. Half the work per ray; as good
+    /// as 32 samples zero-shot (README, ablation row `guided-p16`).
+    public static var guidedP16: ModelConfig {
+        var c = guided
+        c.name = "guided-p16"
+        c.samples = 16
+        c.guidance!.minima = 2
+        c.guidance!.offsets = [0, -0.5, 0.5, 1.5]
+        return c
+    }
+
     /// `guided` with 9×9 patches.
     public static var guided9: ModelConfig {
         var c = guided
@@ -127,7 +139,7 @@ public struct ModelConfig: Codable, Sendable, Hashable {
         return c
     }
 
-    public static let presetNames = ["paper", "small", "small-pc", "guided", "guided-9", "tiny"]
+    public static let presetNames = ["paper", "small", "small-pc", "guided", "guided-p16", "guided-9", "tiny"]
 
     public static func preset(_ name: String) -> ModelConfig? {
         switch name {
@@ -135,6 +147,7 @@ public struct ModelConfig: Codable, Sendable, Hashable {
         case "small": return .small
         case "small-pc": return .smallPC
         case "guided": return .guided
+        case "guided-p16": return .guidedP16
         case "guided-9": return .guided9
         case "tiny": return .tiny
         default: return nil

@@ -26,4 +26,19 @@ struct ShippedWeightsTests {
         let method = try ModelMethod.shipped()
         #expect(method.model.config == d.config)
     }
+
+    /// The shipped weights are of the `guided-p16` preset, which is the configuration the ablation row
+    /// `guided-p16` was trained with (`.training/ablation/guided-p16.json`: `guided` with 16 samples).
+    @Test func shippedConfigIsTheGuidedP16Preset() throws {
+        let d = try ModelCheckpoint.describe(try ShippedWeights.gpnr())
+        #expect(d.config == ModelConfig.guidedP16)
+        let json = #"{"base": "guided", "samples": 16, "guidance": {"minima": 2, "offsets": [0, -0.5, 0.5, 1.5]}}"#
+        var file = try ModelConfig.decode(Data(json.utf8), path: URL(fileURLWithPath: "guided-p16.json"))
+        let guided = file.guidance?.guidedSamples ?? 0
+        #expect(file.samples == 16)
+        #expect(guided == 8)
+        file.name = ModelConfig.guidedP16.name
+        #expect(file == ModelConfig.guidedP16)
+        #expect(ModelConfig.preset("guided-p16") == ModelConfig.guidedP16)
+    }
 }
