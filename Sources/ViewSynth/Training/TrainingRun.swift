@@ -201,7 +201,7 @@ public final class TrainingRun: @unchecked Sendable {
         // Budget: time a validation now (its rate also estimates the final full-image validation), then the
         // first steps; plan at `planAt`.
         var planAt: Int? = nil, timed: [Double] = [], validationSeconds = 0.0, finalSeconds = 0.0, deadline: Date? = nil
-        var writeSeconds = 0.0
+        var writeSeconds = 0.0, lastStepSeconds = 0.0
         if let budget {
             if isRoot {
                 let w0 = Date()
@@ -236,7 +236,7 @@ public final class TrainingRun: @unchecked Sendable {
         // Distributed: the ranks' cancel flags travel with each step's gather, so all stop after the same step.
         let distributed = (trainer.comm?.size ?? 1) > 1
         while step < end && !(distributed ? trainer.anyStopRequested : isCancelled) {
-            if let deadline, Date().addingTimeInterval(plan.map { $0.secondsPerStep + $0.writeSecondsPerStep } ?? timed.last ?? 0) > deadline {
+            if let deadline, Date().addingTimeInterval(plan.map { $0.secondsPerStep + $0.writeSecondsPerStep } ?? lastStepSeconds) > deadline {
                 stoppedAtDeadline = true
                 message("step \(step): stopping, the next step would end after the time budget")
                 break
@@ -256,6 +256,7 @@ public final class TrainingRun: @unchecked Sendable {
             let dt = t2.timeIntervalSince(t0)
             trainSeconds += dt; trainRays += b.rays.count
             segmentTrainSeconds += dt; segmentRays += b.rays.count
+            lastStepSeconds = dt
             if planAt != nil { timed.append(dt) }
             if let budget, let at = planAt, step == at {
                 // Fix the total steps from the measured rate (before this step's "last step" decisions).
