@@ -10,7 +10,7 @@ import Glibc
 
 public final class ProgressBar: @unchecked Sendable {
     private let lock = NSLock()
-    private let total: Int
+    private var total: Int
     private let label: String
     /// Whether the bar is drawn at all (a TTY and not quiet).
     public let enabled: Bool
@@ -47,6 +47,12 @@ public final class ProgressBar: @unchecked Sendable {
             lastDraw = now
             draw(elapsed: now)
         }
+    }
+
+    /// Changes the total (e.g. once a budgeted training run has planned its steps).
+    public func setTotal(_ n: Int) {
+        lock.lock(); defer { lock.unlock() }
+        total = max(n, 1)
     }
 
     /// Sets the text after the bar (e.g. the view being rendered) and redraws.

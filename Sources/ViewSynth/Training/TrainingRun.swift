@@ -11,8 +11,11 @@
 //   curves.png               loss and validation PSNR against step (TrainingCurves.swift): redrawn after
 //                            every validation and with every checkpoint;
 //   segments.csv             one row per invocation (segment) of the run: steps, wall time, rays/s, the
-//                            BLAS core, the finishing time and the command line (paths relative); rewritten
-//                            with every checkpoint, so a run killed by a session's end keeps its segment.
+//                            BLAS core, the finishing time, the command line (paths relative) and the plan of
+//                            a budgeted run (TrainingPlan.swift) when this segment made it; rewritten with
+//                            every checkpoint, so a run killed by a session's end keeps its segment.
+// Budget (`run(budget:)`, TrainingPlan.swift): times the first steps, then fixes options.steps to end on time;
+// the plan is stored in the checkpoint ("plan"), so a resumed run keeps it (`keepPlannedSteps`).
 // Distributed (`comm`, MPI ranks: ModelTrainer.swift): every rank runs the same steps and holds the same
 // weights; only rank 0 validates and writes the folder's files; `resume` loads the checkpoint on every rank;
 // a cancel on any rank stops all ranks after the same step.
@@ -28,8 +31,11 @@ public final class TrainingRun: @unchecked Sendable {
     public let trainer: ModelTrainer
     public let scenes: [TrainingScene]
     public let validationScenes: [TrainingScene]
-    public let options: TrainingOptions
+    /// The options (a budgeted run changes `steps` once, when it plans).
+    public private(set) var options: TrainingOptions
     public let outDir: URL
+    /// The plan of a budgeted run (made by this run, or read from the checkpoint it resumed).
+    public private(set) var plan: TrainingPlan?
     /// Steps done so far (the checkpoint's step after a resume).
     public private(set) var step = 0
     public private(set) var log: TrainingLog
@@ -48,16 +54,21 @@ public final class TrainingRun: @unchecked Sendable {
     private var earlierSegments: [String] = []
     private var segmentStart = 0, segmentStartDate = Date(), segmentRays = 0, segmentTrainSeconds = 0.0
     private var segmentProvenance = ""
-    static let segmentsHeader = "start_step,end_step,seconds,train_rays_per_s,blas_core,finished_utc,command"
+    static let segmentsHeader = "start_step,end_step,seconds,train_rays_per_s,blas_core,finished_utc,command,plan"
+    /// segments.csv before the plan column (its rows get an empty plan field when rewritten).
+    static let segmentsHeaderWithoutPlan = "start_step,end_step,seconds,train_rays_per_s,blas_core,finished_utc,command"
+    private var segmentPlan = ""
 
     /// - Parameters:
     ///   - initialWeights: start from these parameters (fine-tuning; their config must equal `config`);
     ///     ignored when resuming from a checkpoint.
     ///   - resume: continue from `outDir/checkpoint.safetensors` when it exists. Without it an existing
     ///     checkpoint is an error (never overwritten by a fresh run).
+    ///   - keepPlannedSteps: when the resumed checkpoint holds a plan (a budgeted run), continue its planned
+    ///     steps instead of `options.steps`.
     public init(config: ModelConfig, kind: ModelKind, scenes: [TrainingScene], validation: [TrainingScene] = [],
                 options: TrainingOptions, outDir: URL, initialWeights: URL? = nil, resume: Bool = false,
-                comm: MPIComm? = nil) throws {
+                keepPlannedSteps: Bool = false, comm: MPIComm? = nil) throws {
         try config.validate()
         try options.validate()
         guard !scenes.isEmpty else {
@@ -72,6 +83,7 @@ public final class TrainingRun: @unchecked Sendable {
         }
         self.scenes = scenes
         self.validationScenes = validation
+        var options = options
         self.options = options
         self.outDir = outDir
         do { try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true) } catch {
@@ -89,13 +101,21 @@ public final class TrainingRun: @unchecked Sendable {
             }
             let meta = try model.load(from: ckpt, optimizer: trainer.optimizer)
             step = meta.step
+            plan = meta.extra["plan"].flatMap { try? JSONDecoder().decode(TrainingPlan.self, from: Data($0.utf8)) }
+            if keepPlannedSteps, let plan {
+                options.steps = plan.steps
+                self.options = options
+                trainer.optimizer.configuration = options.optimizer
+            }
             if let stored = meta.extra["training_options"], stored != options.json {
                 resumeWarning = "the checkpoint was written with other training options (\(stored)); the continued run is not "
                     + "the uninterrupted run of either"
             }
             log = try TrainingLog.read(logURL, upTo: step)
             if let text = try? String(contentsOf: segmentsURL, encoding: .utf8) {
-                earlierSegments = text.split(separator: "\n").dropFirst().map(String.init).filter { line in
+                let lines = text.split(separator: "\n")
+                let oldFormat = lines.first.map(String.init) == Self.segmentsHeaderWithoutPlan
+                earlierSegments = lines.dropFirst().map { oldFormat ? $0 + "," : String($0) }.filter { line in
                     let f = line.split(separator: ",", maxSplits: 2)
                     return f.count >= 2 && (Int(f[1]).map { $0 <= step } ?? false)
                 }
@@ -125,8 +145,9 @@ public final class TrainingRun: @unchecked Sendable {
     /// Writes checkpoint.safetensors (with optimizer state), weights.safetensors, log.csv and curves.png.
     public func saveCheckpoint(provenance: String = "") throws {
         guard isRoot else { return }
-        let extra = ["seed": String(options.seed), "rng": "splitmix64 of (seed, step)", "training_options": options.json,
+        var extra = ["seed": String(options.seed), "rng": "splitmix64 of (seed, step)", "training_options": options.json,
                      "scenes": scenes.map(\.name).joined(separator: ",")]
+        if let plan { extra["plan"] = plan.json }
         // AtomicFile (temp + fsync + rename) rather than SafeTensors.save, whose replaceItemAt failed here on
         // Linux when overwriting an existing checkpoint ("The file doesn't exist").
         let meta = ModelCheckpoint.metadata(kind: model.kind, config: model.config, step: step, provenance: provenance, extra: extra)
@@ -136,13 +157,16 @@ public final class TrainingRun: @unchecked Sendable {
         try TrainingCurves.write(log, to: curvesURL)
         if step > segmentStart || !earlierSegments.isEmpty {
             let f = ISO8601DateFormatter()
-            let cmd = "\"" + segmentProvenance.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            let cmd = Self.csvQuoted(segmentProvenance)
             let row = String(format: "%d,%d,%.1f,%.1f,", segmentStart, step, Date().timeIntervalSince(segmentStartDate),
-                             Double(segmentRays) / max(segmentTrainSeconds, 1e-9)) + "\(BLASSetup.coreName),\(f.string(from: Date())),\(cmd)"
+                             Double(segmentRays) / max(segmentTrainSeconds, 1e-9)) + "\(BLASSetup.coreName),\(f.string(from: Date())),\(cmd)," + Self.csvQuoted(segmentPlan)
             let rows = earlierSegments + (step > segmentStart ? [row] : [])
             try AtomicFile.write(Data((([Self.segmentsHeader] + rows).joined(separator: "\n") + "\n").utf8), to: segmentsURL)
         }
     }
+
+    /// A CSV field: quoted, inner quotes doubled.
+    static func csvQuoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 
     /// What `run` returns.
     public struct Summary: Sendable {
@@ -152,27 +176,71 @@ public final class TrainingRun: @unchecked Sendable {
         public var seconds: Double
         public var lastValidationPSNR: Double?
         public var meanRaysPerSecond: Double
+        /// A budgeted run stopped before its planned end because the next step would have passed the deadline.
+        public var stoppedAtDeadline = false
     }
 
     /// Runs steps `step + 1 … options.steps` (or only up to `stopAt`, e.g. to reproduce weights taken at an
     /// intermediate step; the learning-rate schedule still spans `options.steps`, and a later `resume`
     /// continues bit-exactly). `onStep` sees each logged row (for a progress bar); `message` gets validation
-    /// results and checkpoint notices.
+    /// results, the plan and checkpoint notices; `onPlan` sees the plan when it is made.
+    /// `budget`: plan options.steps to end on time and stop at the deadline (TrainingPlan.swift). The plan is
+    /// made when this run has none yet and its next `budget.timedSteps` steps (at least one) are within the
+    /// warm-up; otherwise the budget only sets the deadline.
     @discardableResult
-    public func run(provenance: String = "", stopAt: Int? = nil, onStep: ((TrainingLog.Row) -> Void)? = nil,
+    public func run(provenance: String = "", stopAt: Int? = nil, budget: TrainingBudget? = nil,
+                    onStep: ((TrainingLog.Row) -> Void)? = nil, onPlan: ((TrainingPlan) -> Void)? = nil,
                     message: (String) -> Void = { _ in }) throws -> Summary {
-        let end = min(options.steps, stopAt ?? options.steps)
         let first = step
         let start = Date()
         var trainSeconds = 0.0, trainRays = 0
         var lastVal: Double? = nil
         let elapsedBefore = log.rows.last?.seconds ?? 0
-        let prefetcher = BatchPrefetcher(self)
         segmentStart = step; segmentStartDate = start; segmentRays = 0; segmentTrainSeconds = 0
-        segmentProvenance = provenance
+        segmentProvenance = provenance; segmentPlan = ""
+        // Budget: time a validation now (its rate also estimates the final full-image validation), then the
+        // first steps; plan at `planAt`.
+        var planAt: Int? = nil, timed: [Double] = [], validationSeconds = 0.0, finalSeconds = 0.0, deadline: Date? = nil
+        var writeSeconds = 0.0, lastStepSeconds = 0.0
+        if let budget {
+            if isRoot {
+                let w0 = Date()
+                try log.write(to: logURL)
+                writeSeconds = Date().timeIntervalSince(w0)
+            }
+            if isRoot && !validationScenes.isEmpty {
+                let t0 = Date()
+                let v = try validation()
+                try TrainingCurves.write(log, to: curvesURL)   // as every periodic validation does
+                validationSeconds = Date().timeIntervalSince(t0)
+                finalSeconds = Double(budget.finalValidationPixels) * validationSeconds / Double(max(v.pixels, 1))
+                message(String(format: "step %d: validation PSNR %.2f dB (before training; %.1f s)", step, v.psnr, validationSeconds))
+            }
+            deadline = budget.start.addingTimeInterval(budget.seconds - finalSeconds)
+            let k = min(budget.timedSteps, options.warmupSteps - step)
+            if plan == nil && k >= 1 {
+                planAt = step + k
+                // Until the plan, a schedule at least as long as the warm-up (rates of warm-up steps do not
+                // depend on the total then).
+                if options.steps < options.warmupSteps {
+                    options.steps = options.warmupSteps
+                    trainer.optimizer.configuration = options.optimizer
+                }
+            } else if plan == nil {
+                message("note: step \(step) is past the \(options.warmupSteps) warm-up steps: no plan, keeping \(options.steps) steps; the budget only sets the deadline")
+            }
+        }
+        var end = min(options.steps, stopAt ?? options.steps)
+        let prefetcher = BatchPrefetcher(self)
+        var stoppedAtDeadline = false
         // Distributed: the ranks' cancel flags travel with each step's gather, so all stop after the same step.
         let distributed = (trainer.comm?.size ?? 1) > 1
         while step < end && !(distributed ? trainer.anyStopRequested : isCancelled) {
+            if let deadline, Date().addingTimeInterval(plan.map { $0.secondsPerStep + $0.writeSecondsPerStep } ?? lastStepSeconds) > deadline {
+                stoppedAtDeadline = true
+                message("step \(step): stopping, the next step would end after the time budget")
+                break
+            }
             trainer.stopRequested = isCancelled
             let t0 = Date()
             let b = try prefetcher.take(step: step + 1)
@@ -188,6 +256,21 @@ public final class TrainingRun: @unchecked Sendable {
             let dt = t2.timeIntervalSince(t0)
             trainSeconds += dt; trainRays += b.rays.count
             segmentTrainSeconds += dt; segmentRays += b.rays.count
+            lastStepSeconds = dt
+            if planAt != nil { timed.append(dt) }
+            if let budget, let at = planAt, step == at {
+                // Fix the total steps from the measured rate (before this step's "last step" decisions).
+                let p = TrainingPlan.make(budgetSeconds: budget.seconds, elapsedSeconds: Date().timeIntervalSince(budget.start),
+                                          stepSeconds: timed, writeSecondsPerStep: writeSeconds / Double(options.logEvery), doneSteps: step,
+                                          validationEvery: options.validationEvery, validationSeconds: validationSeconds,
+                                          finalValidationSeconds: finalSeconds, margin: budget.margin, warmupSteps: options.warmupSteps)
+                plan = p; planAt = nil; segmentPlan = p.summary
+                options.steps = p.steps
+                trainer.optimizer.configuration = options.optimizer
+                end = min(options.steps, stopAt ?? options.steps)
+                message(p.summary)
+                onPlan?(p)
+            }
             var row = TrainingLog.Row(step: step, loss: r.losses.total, rgbLoss: r.losses.rgb, coarseLoss: r.losses.coarse,
                                       learningRate: r.update?.learningRate ?? 0,
                                       raysPerSecond: Double(b.rays.count) / max(dt, 1e-9),
@@ -203,8 +286,8 @@ public final class TrainingRun: @unchecked Sendable {
             log.append(row)
             onStep?(row)
             if !isRoot {
-            } else if options.checkpointEvery > 0 && step % options.checkpointEvery == 0 && !last {
-                try saveCheckpoint(provenance: provenance)   // log.csv and curves.png too
+            } else if options.checkpointEvery > 0 && step % options.checkpointEvery == 0 && !last && planAt == nil {
+                try saveCheckpoint(provenance: provenance)   // log.csv and curves.png too (not before the plan)
             } else {
                 if step % options.logEvery == 0 || row.validationPSNR != nil { try log.write(to: logURL) }
                 if row.validationPSNR != nil && !last { try TrainingCurves.write(log, to: curvesURL) }   // last: saveCheckpoint below
@@ -213,13 +296,17 @@ public final class TrainingRun: @unchecked Sendable {
         let wasCancelled = (distributed ? trainer.anyStopRequested : isCancelled) && step < options.steps
         try saveCheckpoint(provenance: provenance)
         return Summary(firstStep: first, lastStep: step, cancelled: wasCancelled, seconds: Date().timeIntervalSince(start),
-                       lastValidationPSNR: lastVal, meanRaysPerSecond: Double(trainRays) / max(trainSeconds, 1e-9))
+                       lastValidationPSNR: lastVal, meanRaysPerSecond: Double(trainRays) / max(trainSeconds, 1e-9),
+                       stoppedAtDeadline: stoppedAtDeadline && !wasCancelled)
     }
 
     /// Mean over the validation scenes of the PSNR (dB) of the predicted colour on a fixed seeded subset of
     /// pixels of `validationViews` held-out views each, rendered from the `config.views` nearest training views.
-    public func validate() throws -> Double {
-        var total = 0.0
+    public func validate() throws -> Double { try validation().psnr }
+
+    /// The validation PSNR and the pixels it rendered (all scenes).
+    func validation() throws -> (psnr: Double, pixels: Int) {
+        var total = 0.0, pixelCount = 0
         for scene in validationScenes {
             var se = 0.0, n = 0
             let tests = scene.testIndices
@@ -268,10 +355,11 @@ public final class TrainingRun: @unchecked Sendable {
                     }
                 }
                 n += 3 * pixels.count
+                pixelCount += pixels.count
             }
             total += TrainingLog.psnr(mse: se / Double(max(n, 1)))
         }
-        return total / Double(max(validationScenes.count, 1))
+        return (total / Double(max(validationScenes.count, 1)), pixelCount)
     }
 
     /// Predicted colours (3 per ray) in fixed batches of `renderBatch`, spread over two workers (batch i on

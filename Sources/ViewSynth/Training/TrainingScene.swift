@@ -74,6 +74,13 @@ public final class TrainingScene: @unchecked Sendable {
         }
     }
 
+    /// The scene folder's images (the same cache training reads; nil for a procedural scene): what a
+    /// full-image evaluation of held-out views renders from (FinalValidation).
+    public var folderImages: ReferenceImages? {
+        if case .folder(let refs) = source { return refs }
+        return nil
+    }
+
     /// Exact camera-z depth of view `index` [H·W] (procedural scenes; nil for folders). Non-finite or ≤ 0
     /// where the ray hits nothing.
     public func depth(_ index: Int) -> [Float]? {

@@ -2,6 +2,8 @@
 //   * The untrained guided model renders from its priors alone: its learned pooling scores and colour head
 //     start at 0, so its output does not depend on the transformers (and they get no gradient at step 1).
 //   * Those zero-initialised paths still train: on one fixed batch the loss falls by an order of magnitude.
+//   * Both hold for the guided LFNR (`fit --config guided`) as for GPNR, and the two untrained models render
+//     the same image: the same priors over the same samples decide both.
 // Plus an opt-in diagnostic on real training scenes (VIEWSYNTH_LEARNING_DIAGNOSTIC=1; skipped otherwise): a
 // run of random steps on one scene with the PSNR on fixed batches of the same scene between them, and the
 // gradient rms per block. Its figures are quoted in the README, with the command.
@@ -9,6 +11,7 @@
 import Foundation
 import Testing
 import ViewSynthEngine
+import ViewSynthSynthetic
 @testable import ViewSynth
 
 @Suite struct GuidedLearningTests {
@@ -29,21 +32,45 @@ import ViewSynthEngine
         return (0..<(3 * b.rays.count)).map { ws.rgb[$0] }
     }
 
-    @Test func untrainedOutputIgnoresTheTransformersAndTheZeroPathsStillTrain() throws {
+    /// `tinyGuided` for `kind` (LFNR: one view embedding per scene view, as `fit` sets).
+    static func config(_ kind: ModelKind, views: Int) -> ModelConfig {
+        var c = ModelConfig.tinyGuided
+        if kind == .lfnr { c.lfnr.viewEmbeddings = views }
+        return c
+    }
+
+    /// Sets every weight that feeds only the transformers' outputs (the transformers, the key and query
+    /// projections, patch features, view embeddings) to random values; returns the entries changed.
+    @discardableResult
+    static func perturbNetworkWeights(_ model: EpipolarModel<Float>, seed: UInt64) -> [String] {
+        let p = model.parameters
+        var rng = EngineRNG(seed: seed)
+        var names: [String] = []
+        let prefixes = ["cross_view.", "epipolar.", "view.", "key.", "view_key.", "query_", "patch.", "view_embedding"]
+        for e in model.layout.entries where prefixes.contains(where: { e.name.hasPrefix($0) }) {
+            EngineRandom.fillNormal(p.value(e), std: 0.5, &rng)
+            names.append(e.name)
+        }
+        return names
+    }
+
+    @Test(arguments: [ModelKind.gpnr, .lfnr])
+    func untrainedOutputIgnoresTheTransformersAndTheZeroPathsStillTrain(kind: ModelKind) throws {
         let root = TestPaths.temporaryDirectory("guided-learning")
         defer { try? FileManager.default.removeItem(at: root) }
         let steps = 300
-        let run = try TrainingRun(config: .tinyGuided, kind: .gpnr, scenes: [Self.scene], options: Self.options(steps: steps),
-                                  outDir: root)
+        let run = try TrainingRun(config: Self.config(kind, views: Self.scene.cameras.count), kind: kind, scenes: [Self.scene],
+                                  options: Self.options(steps: steps), outDir: root)
         let b = try run.batch(step: 1)
         let before = Self.rgb(run, b)
-        // Perturb every transformer weight: the untrained output must not move (priors alone decide).
+        // Perturb every network weight: the untrained output must not move (priors alone decide).
         let p = run.model.parameters
-        var rng = EngineRNG(seed: 3)
         let saved = Array(UnsafeBufferPointer(start: p.values.pointer, count: run.model.layout.count))
-        for e in run.model.layout.entries where ["cross_view.", "epipolar.", "view."].contains(where: { e.name.hasPrefix($0) }) {
-            EngineRandom.fillNormal(p.value(e), std: 0.5, &rng)
-        }
+        let changed = Self.perturbNetworkWeights(run.model, seed: 3)
+        let transformers = changed.filter { $0.hasPrefix("epipolar.") || $0.hasPrefix("view.") }.count
+        let embeddings = changed.contains("view_embedding")
+        #expect(transformers > 0)
+        #expect(embeddings == (kind == .lfnr))
         let perturbed = Self.rgb(run, b)
         #expect(perturbed == before)
         p.values.pointer.update(from: saved, count: saved.count)
@@ -55,8 +82,39 @@ import ViewSynthEngine
             if t == 1 { first = r.losses.rgb }
             last = r.losses.rgb
         }
-        #expect(first > 0 && last < first / 10, "rgb loss \(first) → \(last)")
+        #expect(first > 0 && last < first / 10, "\(kind) rgb loss \(first) → \(last)")
         #expect(Self.rgb(run, b) != before)
+    }
+
+    /// Untrained, guided LFNR and guided GPNR render the same image: with zero learned scores and a zero
+    /// colour head, both outputs are the attention blend under the same priors (−α·cost over the same guided
+    /// samples; the sweep's view weights), and nothing kind-specific (ray encodings, pose features, view
+    /// embeddings, the cross-view transformer) reaches it. This is the comparison that is exact by design;
+    /// against `sweep` itself the soft priors only approximate its hard argmin (SweepGuidanceTests).
+    @Test func untrainedGuidedLFNRRendersAsTheGuidedGPNR() throws {
+        let gen = SyntheticSceneGenerator(seed: 11, layout: .forward, views: 12, width: 48, height: 36, samplesPerPixel: 1)
+        let root = TestPaths.temporaryDirectory("guided-lfnr")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try gen.write(to: root.appendingPathComponent("scene"), format: .llff)
+        let scene = try SceneLoader.load(root.appendingPathComponent("scene"))
+        let refs = ReferenceImages(scene: scene)
+        let t = scene.testIndices[0]
+        let target = scene.views[t].camera
+        let truth = try scene.loadImage(t)
+        let options = RenderOptions(chunkRays: 512, threads: 1, wantDepth: false)
+        func render(_ kind: ModelKind) throws -> Image {
+            let m = ModelMethod(config: Self.config(kind, views: scene.views.count), seed: 1, kind: kind)
+            return TiledRenderer.render(method: m, target: target, context: try m.prepare(target: target, excludingView: t, references: refs),
+                                        options: options).rgb
+        }
+        let lfnr = try render(.lfnr), gpnr = try render(.gpnr)
+        let maxDiff = zip(lfnr.pixels, gpnr.pixels).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(maxDiff <= 1e-6, "max |LFNR − GPNR| \(maxDiff)")
+        let pl = psnr(lfnr, truth), pg = psnr(gpnr, truth)
+        #expect(abs(pl - pg) <= 0.3, "untrained guided LFNR \(pl) dB, GPNR \(pg) dB")
+        // Not a trivial image: the blend of a procedural scene's references is far above a grey guess.
+        let grey = Image(width: truth.width, height: truth.height, channels: 3, pixels: .init(repeating: 0.5, count: truth.pixels.count))
+        #expect(pl > psnr(grey, truth) + 5, "untrained guided LFNR \(pl) dB")
     }
 
     /// Opt-in diagnostic, e.g. (from the package root, release build):

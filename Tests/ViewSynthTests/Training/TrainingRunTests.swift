@@ -193,6 +193,7 @@ import Testing
         r = try runCLI(["finetune", scene.path, "--weights", base.appendingPathComponent("weights.safetensors").path,
                         "--steps", "2", "--rays", "16", "--val-rays", "32", "--quiet", "--out", ft.path])
         #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: ft.appendingPathComponent(FinalValidation.fileName).path))
         r = try runCLI(["render", scene.path, "--method", "gpnr", "--weights", ft.appendingPathComponent("checkpoint.safetensors").path,
                         "--quiet", "--out", root.appendingPathComponent("r2").path])
         #expect(r.status == 0, "\(r.stderr)")
